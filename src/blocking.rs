@@ -1,0 +1,78 @@
+//! The runtime every call runs on, so blocking and async verbs share one
+//! connection pool and work from any thread, inside a runtime or not.
+//!
+//! reqwest's pooled connections belong to the runtime that opened them, so
+//! the client keeps one private runtime and sends everything from it: an
+//! async verb awaits the spawned task from whatever runtime the caller uses,
+//! and a blocking verb waits on a plain channel, which (unlike
+//! `Runtime::block_on`) is allowed on a thread that is itself a runtime
+//! worker.
+
+use std::{future::Future, sync::mpsc};
+
+use tokio::runtime::{Builder, Runtime};
+
+use crate::Error;
+
+pub(crate) struct Engine {
+    runtime: Option<Runtime>,
+}
+
+impl Engine {
+    pub(crate) fn new(worker_threads: usize) -> Result<Self, Error> {
+        let runtime = Builder::new_multi_thread()
+            .worker_threads(worker_threads.max(1))
+            .thread_name("wechatpay")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("could not start the I/O runtime: {e}")))?;
+        Ok(Self {
+            runtime: Some(runtime),
+        })
+    }
+
+    fn runtime(&self) -> &Runtime {
+        self.runtime.as_ref().expect("runtime lives until drop")
+    }
+
+    /// Runs `task` on the private runtime; the returned future may be
+    /// awaited on any executor.
+    pub(crate) fn spawn<F, T>(&self, task: F) -> impl Future<Output = Result<T, Error>> + Send + 'static
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let handle = self.runtime().spawn(task);
+        async move {
+            match handle.await {
+                Ok(r) => r,
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => Err(Error::transport(e)),
+            }
+        }
+    }
+
+    /// Runs `task` on the private runtime and waits for it on this thread.
+    pub(crate) fn block_on<F, T>(&self, task: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.runtime().spawn(async move {
+            let _ = tx.send(task.await);
+        });
+        rx.recv()
+            .map_err(|_| Error::Config("the client's runtime stopped before the call finished".into()))?
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // Dropping a runtime inside an async context panics; shutting it
+        // down in the background is allowed anywhere.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}

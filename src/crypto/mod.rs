@@ -1,0 +1,10 @@
+//! Keys and ciphers: RSA signing, verification and OAEP, and the symmetric helpers.
+//!
+//! The RSA work runs on a backend behind a small internal trait
+//! ([`backend`]); `aws-lc-rs` is the default because reqwest's TLS already
+//! builds it and it signs several times faster than the pure-Rust `rsa` crate.
+
+mod backend;
+mod rsa;
+
+pub use self::rsa::{PrivateKey, PublicKey};

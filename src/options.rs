@@ -1,0 +1,329 @@
+//! The per-call options map, with PHP's keys and PHP's meaning.
+//!
+//! | key        | meaning |
+//! |------------|---------|
+//! | `json`     | any JSON value, sent as UTF-8 JSON (`Content-Type: application/json`) |
+//! | `query`    | a map, encoded like PHP's `http_build_query(…, PHP_QUERY_RFC3986)`, or a ready string |
+//! | `body`     | a raw string body, sent as is |
+//! | `headers`  | a map of header names to values, merged over the defaults |
+//! | `base_uri` | another host for this one call, e.g. `https://apihk.mch.weixin.qq.com/` |
+//! | `timeout`  | seconds for this call |
+//! | `xml`      | APIv2 payload (a map) |
+//! | `nonceless`| APIv2: do not add `nonce_str` |
+//! | `security` | APIv2: present the merchant's client certificate |
+//!
+//! Every other top-level key is a path variable.
+
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+use crate::Error;
+
+/// Keys with a meaning of their own; every other key is a template variable.
+pub const RESERVED_KEYS: &[&str] = &[
+    "json",
+    "query",
+    "body",
+    "headers",
+    "base_uri",
+    "timeout",
+    "xml",
+    "nonceless",
+    "security",
+];
+
+/// The options of one call: a JSON object, as PHP's options array.
+///
+/// ```
+/// use serde_json::json;
+/// use wechatpay::Options;
+///
+/// let from_json: Options = json!({"out_order_no": "A1", "json": {"type": "Order_Paid"}}).into();
+/// let built = Options::new().var("out_order_no", "A1").json(&json!({"type": "Order_Paid"}));
+/// assert_eq!(from_json.as_map(), built.as_map());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    map: Map<String, Value>,
+    /// Why the value given could not be options; reported at call time,
+    /// because `From` cannot fail.
+    invalid: Option<String>,
+}
+
+impl From<Value> for Options {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Object(map) => Self { map, invalid: None },
+            Value::Null => Self::default(),
+            other => Self {
+                map: Map::new(),
+                invalid: Some(format!(
+                    "options must be a JSON object, got {}",
+                    kind_of(&other)
+                )),
+            },
+        }
+    }
+}
+
+impl From<Map<String, Value>> for Options {
+    fn from(map: Map<String, Value>) -> Self {
+        Self { map, invalid: None }
+    }
+}
+
+impl From<()> for Options {
+    fn from(_: ()) -> Self {
+        Self::default()
+    }
+}
+
+impl Options {
+    /// Empty options.
+    ///
+    /// ```
+    /// assert!(wechatpay::Options::new().as_map().is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets any key.
+    ///
+    /// ```
+    /// let o = wechatpay::Options::new().set("timeout", 5);
+    /// assert_eq!(o.as_map()["timeout"], 5);
+    /// ```
+    pub fn set(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.map.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets a path variable.
+    ///
+    /// ```
+    /// let o = wechatpay::Options::new().var("out_order_no", "A1");
+    /// assert_eq!(o.as_map()["out_order_no"], "A1");
+    /// ```
+    pub fn var(self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.set(name, value)
+    }
+
+    /// Sets the JSON body from any `Serialize` value, such as the typed models.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Body { out_order_no: &'static str }
+    /// let o = wechatpay::Options::new().json(&Body { out_order_no: "A1" });
+    /// assert_eq!(o.as_map()["json"]["out_order_no"], "A1");
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_value(body) {
+            Ok(v) => {
+                self.map.insert("json".into(), v);
+            }
+            Err(e) => self.invalid = Some(format!("the `json` body did not serialize: {e}")),
+        }
+        self
+    }
+
+    /// Sets the query from any `Serialize` map-like value.
+    ///
+    /// ```
+    /// let o = wechatpay::Options::new().query(&[("out_order_no", "A1")].into_iter().collect::<std::collections::BTreeMap<_, _>>());
+    /// assert_eq!(o.as_map()["query"]["out_order_no"], "A1");
+    /// ```
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        match serde_json::to_value(query) {
+            Ok(v) => {
+                self.map.insert("query".into(), v);
+            }
+            Err(e) => self.invalid = Some(format!("the `query` did not serialize: {e}")),
+        }
+        self
+    }
+
+    /// Adds one request header, e.g. `Wechatpay-Serial`.
+    ///
+    /// ```
+    /// let o = wechatpay::Options::new().header("Wechatpay-Serial", "PUB_KEY_ID_01");
+    /// assert_eq!(o.as_map()["headers"]["Wechatpay-Serial"], "PUB_KEY_ID_01");
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let headers = self
+            .map
+            .entry("headers")
+            .or_insert_with(|| Value::Object(Map::new()));
+        match headers {
+            Value::Object(h) => {
+                h.insert(name.into(), Value::String(value.into()));
+            }
+            _ => self.invalid = Some("`headers` must be a map".into()),
+        }
+        self
+    }
+
+    /// The options as a JSON map.
+    ///
+    /// ```
+    /// let o: wechatpay::Options = serde_json::json!({"a": 1}).into();
+    /// assert_eq!(o.as_map().len(), 1);
+    /// ```
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.map
+    }
+
+    /// A mutable view, for middleware and helpers that add fields.
+    ///
+    /// ```
+    /// let mut o = wechatpay::Options::new();
+    /// o.as_map_mut().insert("timeout".into(), 3.into());
+    /// ```
+    pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.map
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match &self.invalid {
+            Some(why) => Err(Error::Options(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+/// A number as PHP prints it: integral floats lose their `.0`.
+pub(crate) fn number_to_string(n: &Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => n.to_string(),
+    }
+}
+
+/// Encodes the `query` option as PHP's `http_build_query(…, PHP_QUERY_RFC3986)`:
+/// key order kept, null dropped, booleans as `1`/`0`, lists as `k[0]=`, maps as
+/// `k[x]=`. A string is taken as a ready query and only normalised.
+///
+/// ```
+/// use serde_json::json;
+/// let q = wechatpay::options::build_query(&json!({"a": "x y", "n": null, "t": true, "l": ["p"]})).unwrap();
+/// assert_eq!(q, "a=x%20y&t=1&l%5B0%5D=p");
+/// ```
+pub fn build_query(query: &Value) -> Result<String, Error> {
+    let mut out = String::new();
+    match query {
+        Value::Null => {}
+        Value::String(s) => out = crate::template::encode_literal(s.trim_start_matches('?')),
+        Value::Object(map) => {
+            for (k, v) in map {
+                append_pair(&mut out, k, v);
+            }
+        }
+        Value::Array(list) => {
+            for (i, v) in list.iter().enumerate() {
+                append_pair(&mut out, &i.to_string(), v);
+            }
+        }
+        other => {
+            return Err(Error::Options(format!(
+                "`query` must be a map or a string, got {}",
+                kind_of(other)
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn append_pair(out: &mut String, key: &str, value: &Value) {
+    let scalar = match value {
+        Value::Null => return,
+        Value::Bool(b) => (if *b { "1" } else { "0" }).to_string(),
+        Value::Number(n) => number_to_string(n),
+        Value::String(s) => s.clone(),
+        Value::Array(list) => {
+            for (i, v) in list.iter().enumerate() {
+                append_pair(out, &format!("{key}[{i}]"), v);
+            }
+            return;
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                append_pair(out, &format!("{key}[{k}]"), v);
+            }
+            return;
+        }
+    };
+    if !out.is_empty() {
+        out.push('&');
+    }
+    out.push_str(&rawurlencode(key));
+    out.push('=');
+    out.push_str(&rawurlencode(&scalar));
+}
+
+/// PHP's `rawurlencode`: everything but `A-Za-z0-9-._~` is percent-encoded.
+pub(crate) fn rawurlencode(s: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    utf8_percent_encode(s, SET).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn query_matches_php_http_build_query() {
+        let q = json!({"out_order_no": "a b&c=d/e?f#g", "query_id": "", "service_id": "中文",
+            "appid": "~!*'()+,;:@$", "percent": "100%", "null_value": null, "true_value": true,
+            "false_value": false, "zero": 0, "float": 1.5, "list": ["x", "y"], "map": {"k": "v"}});
+        assert_eq!(
+            build_query(&q).unwrap(),
+            "out_order_no=a%20b%26c%3Dd%2Fe%3Ff%23g&query_id=&service_id=%E4%B8%AD%E6%96%87&appid=~%21%2A%27%28%29%2B%2C%3B%3A%40%24&percent=100%25&true_value=1&false_value=0&zero=0&float=1.5&list%5B0%5D=x&list%5B1%5D=y&map%5Bk%5D=v"
+        );
+    }
+
+    #[test]
+    fn string_query_is_normalised() {
+        assert_eq!(
+            build_query(&json!("out_order_no=a b&x=中&y=%41")).unwrap(),
+            "out_order_no=a%20b&x=%E4%B8%AD&y=%41"
+        );
+    }
+
+    #[test]
+    fn key_order_is_kept_and_empty_is_empty() {
+        assert_eq!(build_query(&json!({"z": "1", "a": "2", "m": "3"})).unwrap(), "z=1&a=2&m=3");
+        assert_eq!(build_query(&json!([])).unwrap(), "");
+        assert!(build_query(&json!(5)).is_err());
+    }
+
+    #[test]
+    fn non_object_options_are_reported() {
+        let o: Options = json!([1]).into();
+        assert!(matches!(o.check(), Err(Error::Options(_))));
+        let o: Options = Value::Null.into();
+        assert!(o.check().is_ok());
+    }
+
+    #[test]
+    fn floats_print_like_php() {
+        assert_eq!(number_to_string(&Number::from_f64(1.0).unwrap()), "1");
+        assert_eq!(number_to_string(&Number::from_f64(0.1).unwrap()), "0.1");
+    }
+}
