@@ -37,7 +37,10 @@ impl Engine {
 
     /// Runs `task` on the private runtime; the returned future may be
     /// awaited on any executor.
-    pub(crate) fn spawn<F, T>(&self, task: F) -> impl Future<Output = Result<T, Error>> + Send + 'static
+    pub(crate) fn spawn<F, T>(
+        &self,
+        task: F,
+    ) -> impl Future<Output = Result<T, Error>> + Send + 'static
     where
         F: Future<Output = Result<T, Error>> + Send + 'static,
         T: Send + 'static,
@@ -62,8 +65,9 @@ impl Engine {
         self.runtime().spawn(async move {
             let _ = tx.send(task.await);
         });
-        rx.recv()
-            .map_err(|_| Error::Config("the client's runtime stopped before the call finished".into()))?
+        rx.recv().map_err(|_| {
+            Error::Config("the client's runtime stopped before the call finished".into())
+        })?
     }
 }
 

@@ -56,8 +56,14 @@ impl std::fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("mchid", &self.mchid)
             .field("serial", &self.serial)
-            .field("private_key", &self.private_key.as_ref().map(|_| "<redacted>"))
-            .field("certs", &self.certs.iter().map(|(s, _)| s).collect::<Vec<_>>())
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field(
+                "certs",
+                &self.certs.iter().map(|(s, _)| s).collect::<Vec<_>>(),
+            )
             .field("base_uri", &self.base_uri)
             .finish_non_exhaustive()
     }
@@ -224,7 +230,8 @@ impl Builder {
         }
         if store.is_empty() {
             return Err(Error::Config(
-                "at least one WeChat Pay public key or platform certificate (`cert`) is required".into(),
+                "at least one WeChat Pay public key or platform certificate (`cert`) is required"
+                    .into(),
             ));
         }
         let serials = store.serials();
@@ -239,7 +246,9 @@ impl Builder {
         let base_uri = reqwest::Url::parse(base)
             .map_err(|e| Error::Config(format!("`base_uri` `{base}` is not a URL: {e}")))?;
         if !matches!(base_uri.scheme(), "http" | "https") {
-            return Err(Error::Config(format!("`base_uri` `{base}` must be http or https")));
+            return Err(Error::Config(format!(
+                "`base_uri` `{base}` must be http or https"
+            )));
         }
         let ua = user_agent();
         let transport = Transport::new(
@@ -261,7 +270,8 @@ impl Builder {
         }));
         let core = Core {
             base_uri,
-            user_agent: HeaderValue::from_str(&ua).unwrap_or(HeaderValue::from_static("wechatpay-rust")),
+            user_agent: HeaderValue::from_str(&ua)
+                .unwrap_or(HeaderValue::from_static("wechatpay-rust")),
             certs: store,
             layers,
             transport,

@@ -6,7 +6,9 @@ use std::{
     collections::HashMap,
     future::Future,
     ops::Index,
+    pin::Pin,
     sync::{Arc, Mutex, OnceLock},
+    task::{Context, Poll},
 };
 
 use http::Method;
@@ -143,7 +145,9 @@ impl Chain {
     /// ```
     pub fn request(&self, method: Method, options: impl Into<Options>) -> Result<Response, Error> {
         let request = self.core.prepare(method, &self.node, options.into())?;
-        self.core.engine().block_on(self.core.clone().dispatch(request))
+        self.core
+            .engine()
+            .block_on(self.core.clone().dispatch(request))
     }
 
     /// Sends the request with `method`; the future is `Send` and may be
@@ -154,17 +158,15 @@ impl Chain {
     /// let r = client.chain("v3/certificates").request_async(http::Method::GET, ()).await?;
     /// # Ok(()) }
     /// ```
-    pub fn request_async(
-        &self,
-        method: Method,
-        options: impl Into<Options>,
-    ) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
+    pub fn request_async(&self, method: Method, options: impl Into<Options>) -> Pending {
         let prepared = self.core.prepare(method, &self.node, options.into());
         let core = self.core.clone();
-        async move {
-            let request = prepared?;
-            let task = core.clone().dispatch(request);
-            core.engine().spawn(task).await
+        Pending {
+            inner: Box::pin(async move {
+                let request = prepared?;
+                let task = core.clone().dispatch(request);
+                core.engine().spawn(task).await
+            }),
         }
     }
 }
@@ -183,10 +185,7 @@ macro_rules! verbs {
                 $(#[$doc])*
                 ///
                 /// Async; see [`Chain::request_async`].
-                pub fn $async(
-                    &self,
-                    options: impl Into<Options>,
-                ) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
+                pub fn $async(&self, options: impl Into<Options>) -> Pending {
                     self.request_async(Method::$method, options)
                 }
             )*
@@ -243,6 +242,34 @@ verbs! {
     delete, delete_async => DELETE;
 }
 
+/// The future of an async verb: `Send + 'static`, owning everything it
+/// needs, so it can be spawned, stored, or awaited on any executor.
+///
+/// ```no_run
+/// # async fn f(client: &wechatpay::Client) {
+/// let pending: wechatpay::Pending = client.chain("v3/certificates").get_async(());
+/// let handle = tokio::spawn(pending);
+/// # }
+/// ```
+#[must_use = "a Pending call does nothing unless awaited"]
+pub struct Pending {
+    inner: Pin<Box<dyn Future<Output = Result<Response, Error>> + Send + 'static>>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
+    }
+}
+
+impl Future for Pending {
+    type Output = Result<Response, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
 impl Index<&str> for Chain {
     type Output = Chain;
 
@@ -265,6 +292,8 @@ impl Index<&str> for Chain {
 /// assert_eq!(normalize("V3"), "v3");
 /// ```
 pub fn normalize(segment: &str) -> String {
+    // `chain!(client.v3.r#type)` stringifies the raw identifier as `r#type`.
+    let segment = segment.strip_prefix("r#").unwrap_or(segment);
     let mut out = String::with_capacity(segment.len() + 4);
     for (i, c) in segment.chars().enumerate() {
         if c.is_ascii_uppercase() {

@@ -17,7 +17,8 @@ use crate::{
 };
 
 /// PHP's default `Accept`, kept so servers see what they expect.
-pub(crate) const ACCEPT: &str = "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
+pub(crate) const ACCEPT: &str =
+    "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
 
 /// What every chain of one client shares.
 pub(crate) struct Core {
@@ -121,7 +122,12 @@ impl Index<&str> for Client {
 impl Core {
     /// Turns a node and options into a complete request, or refuses before
     /// anything is sent.
-    pub(crate) fn prepare(&self, method: Method, node: &Node, options: Options) -> Result<Request, Error> {
+    pub(crate) fn prepare(
+        &self,
+        method: Method,
+        node: &Node,
+        options: Options,
+    ) -> Result<Request, Error> {
         options.check()?;
         let template = node.parsed()?;
         let mut target = template.expand(options.as_map())?;
@@ -167,8 +173,13 @@ impl Core {
                 return Err(Error::Options("give `json` or `body`, not both".into()));
             }
             (Some(json), None) => {
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                Bytes::from(serde_json::to_vec(json).map_err(|e| Error::Options(format!("`json`: {e}")))?)
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                Bytes::from(
+                    serde_json::to_vec(json).map_err(|e| Error::Options(format!("`json`: {e}")))?,
+                )
             }
             (None, Some(Value::String(s))) => {
                 headers.insert(
@@ -192,10 +203,20 @@ impl Core {
         let timeout = match options.get("timeout") {
             None => None,
             Some(Value::Number(n)) => match n.as_f64() {
-                Some(s) if s > 0.0 && s.is_finite() && s < 86_400.0 => Some(Duration::from_secs_f64(s)),
-                _ => return Err(Error::Options(format!("`timeout` must be 0 < seconds < 86400, got {n}"))),
+                Some(s) if s > 0.0 && s.is_finite() && s < 86_400.0 => {
+                    Some(Duration::from_secs_f64(s))
+                }
+                _ => {
+                    return Err(Error::Options(format!(
+                        "`timeout` must be 0 < seconds < 86400, got {n}"
+                    )));
+                }
             },
-            Some(_) => return Err(Error::Options("`timeout` must be a number of seconds".into())),
+            Some(_) => {
+                return Err(Error::Options(
+                    "`timeout` must be a number of seconds".into(),
+                ));
+            }
         };
 
         let mut request = http::Request::new(body);
@@ -212,7 +233,9 @@ impl Core {
 
     /// Runs a prepared request through the stack; non-2xx/3xx becomes `Error::Api`.
     pub(crate) async fn dispatch(self: Arc<Self>, request: Request) -> Result<Response, Error> {
-        let response = Next::new(&self.layers, &self.transport).run(request).await?;
+        let response = Next::new(&self.layers, &self.transport)
+            .run(request)
+            .await?;
         let status = response.status();
         if status.is_success() || status.is_redirection() {
             Ok(response)
@@ -228,7 +251,9 @@ impl Core {
 
 fn merge_headers(headers: &mut HeaderMap, extra: &Value) -> Result<(), Error> {
     let Value::Object(map) = extra else {
-        return Err(Error::Options("`headers` must be a map of names to values".into()));
+        return Err(Error::Options(
+            "`headers` must be a map of names to values".into(),
+        ));
     };
     for (name, value) in map {
         let name = HeaderName::from_bytes(name.as_bytes())
@@ -242,8 +267,9 @@ fn merge_headers(headers: &mut HeaderMap, extra: &Value) -> Result<(), Error> {
             }
             _ => return Err(Error::Options(format!("header `{name}` must be a string"))),
         };
-        let value = HeaderValue::from_str(&text)
-            .map_err(|_| Error::Options(format!("header `{name}` has a value that cannot be sent")))?;
+        let value = HeaderValue::from_str(&text).map_err(|_| {
+            Error::Options(format!("header `{name}` has a value that cannot be sent"))
+        })?;
         headers.insert(name, value);
     }
     Ok(())

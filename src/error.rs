@@ -234,7 +234,10 @@ impl fmt::Display for VerificationFailure {
                 known.join(", ")
             ),
             Self::SignatureProbe => {
-                write!(f, "the signature is a WECHATPAY/SIGNTEST/ probe, which never verifies")
+                write!(
+                    f,
+                    "the signature is a WECHATPAY/SIGNTEST/ probe, which never verifies"
+                )
             }
             Self::MalformedSignature => write!(f, "Wechatpay-Signature is not base64"),
             Self::BadSignature {

@@ -39,7 +39,13 @@ pub fn timestamp() -> i64 {
 /// let h = wechatpay::formatter::authorization("1900000001", "n", "sig", "1", "SERIAL");
 /// assert_eq!(h, r#"WECHATPAY2-SHA256-RSA2048 mchid="1900000001",serial_no="SERIAL",timestamp="1",nonce_str="n",signature="sig""#);
 /// ```
-pub fn authorization(mchid: &str, nonce: &str, signature: &str, timestamp: &str, serial: &str) -> String {
+pub fn authorization(
+    mchid: &str,
+    nonce: &str,
+    signature: &str,
+    timestamp: &str,
+    serial: &str,
+) -> String {
     format!(
         "WECHATPAY2-SHA256-RSA2048 mchid=\"{mchid}\",serial_no=\"{serial}\",timestamp=\"{timestamp}\",nonce_str=\"{nonce}\",signature=\"{signature}\""
     )

@@ -63,7 +63,7 @@ mod transport;
 
 pub use builder::{Builder, DEFAULT_BASE_URI};
 pub use certs::CertStore;
-pub use chain::{Chain, normalize};
+pub use chain::{Chain, Pending, normalize};
 pub use client::Client;
 pub use error::{Error, VerificationFailure};
 pub use options::Options;
@@ -78,4 +78,6 @@ fn assert_send_sync() {
     is::<Chain>();
     is::<Error>();
     is::<CertStore>();
+    fn is_send<T: Send + 'static>() {}
+    is_send::<Pending>();
 }

@@ -278,7 +278,11 @@ fn append_pair(out: &mut String, key: &str, value: &Value) {
 /// PHP's `rawurlencode`: everything but `A-Za-z0-9-._~` is percent-encoded.
 pub(crate) fn rawurlencode(s: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    const SET: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
     utf8_percent_encode(s, SET).to_string()
 }
 
@@ -308,7 +312,10 @@ mod tests {
 
     #[test]
     fn key_order_is_kept_and_empty_is_empty() {
-        assert_eq!(build_query(&json!({"z": "1", "a": "2", "m": "3"})).unwrap(), "z=1&a=2&m=3");
+        assert_eq!(
+            build_query(&json!({"z": "1", "a": "2", "m": "3"})).unwrap(),
+            "z=1&a=2&m=3"
+        );
         assert_eq!(build_query(&json!([])).unwrap(), "");
         assert!(build_query(&json!(5)).is_err());
     }

@@ -90,7 +90,9 @@ impl Template {
                         parts.push(Part::Literal(encode_literal(&rest[..i])));
                     }
                     let after = &rest[i + 1..];
-                    let end = after.find(['}', '{']).filter(|&j| after.as_bytes()[j] == b'}');
+                    let end = after
+                        .find(['}', '{'])
+                        .filter(|&j| after.as_bytes()[j] == b'}');
                     let Some(end) = end else {
                         return Err(Error::Uri(format!("unclosed `{{` in `{source}`")));
                     };
@@ -123,11 +125,18 @@ impl Template {
         Ok(out)
     }
 
-    fn expand_expression(&self, e: &Expression, vars: &Map<String, Value>) -> Result<String, Error> {
+    fn expand_expression(
+        &self,
+        e: &Expression,
+        vars: &Map<String, Value>,
+    ) -> Result<String, Error> {
         let mut t = UriTemplate::new(&e.stripped());
         for spec in &e.vars {
             let value = vars.get(&spec.name);
-            match value.map(|v| to_template_var(&spec.name, v, spec.prefix)).transpose()? {
+            match value
+                .map(|v| to_template_var(&spec.name, v, spec.prefix))
+                .transpose()?
+            {
                 Some(var) if !is_empty(&var) => {
                     t.set(&spec.name, var);
                 }
@@ -142,9 +151,8 @@ impl Template {
         }
         // The crate has panicked on inputs before; a panic here must become
         // an error, never unwind into the caller's request.
-        catch_unwind(AssertUnwindSafe(|| t.build())).map_err(|_| {
-            Error::Uri(format!("could not expand `{}`", self.source))
-        })
+        catch_unwind(AssertUnwindSafe(|| t.build()))
+            .map_err(|_| Error::Uri(format!("could not expand `{}`", self.source)))
     }
 }
 
@@ -182,7 +190,9 @@ fn parse_expression(body: &str, source: &str) -> Result<Expression, Error> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'%'));
         if !valid {
-            return Err(Error::Uri(format!("bad variable name `{name}` in `{source}`")));
+            return Err(Error::Uri(format!(
+                "bad variable name `{name}` in `{source}`"
+            )));
         }
         vars.push(VarSpec {
             name: name.to_string(),
@@ -315,13 +325,24 @@ mod tests {
     fn prefixes_count_characters_and_never_panic() {
         assert_eq!(expand("{x:1}", json!({"x": "中文"})).unwrap(), "%E4%B8%AD");
         assert_eq!(expand("{x:3}", json!({"x": "abcdef"})).unwrap(), "abc");
-        assert!(matches!(expand("{x:0}", json!({"x": "a"})), Err(Error::Uri(_))));
-        assert!(matches!(expand("{x:z}", json!({"x": "a"})), Err(Error::Uri(_))));
+        assert!(matches!(
+            expand("{x:0}", json!({"x": "a"})),
+            Err(Error::Uri(_))
+        ));
+        assert!(matches!(
+            expand("{x:z}", json!({"x": "a"})),
+            Err(Error::Uri(_))
+        ));
     }
 
     #[test]
     fn missing_variables_are_named() {
-        for v in [json!({}), json!({"x": null}), json!({"x": ""}), json!({"x": []})] {
+        for v in [
+            json!({}),
+            json!({"x": null}),
+            json!({"x": ""}),
+            json!({"x": []}),
+        ] {
             match expand("s/{x}/sync", v) {
                 Err(Error::MissingVariable { name, template }) => {
                     assert_eq!(name, "x");
@@ -334,15 +355,24 @@ mod tests {
 
     #[test]
     fn php_style_hyphenated_names_work() {
-        assert_eq!(expand("o/{out-order-no}", json!({"out-order-no": "A1"})).unwrap(), "o/A1");
+        assert_eq!(
+            expand("o/{out-order-no}", json!({"out-order-no": "A1"})).unwrap(),
+            "o/A1"
+        );
     }
 
     #[test]
     fn dot_segments_are_refused() {
         for bad in ["..", ".", "%2e%2E", ".%2E"] {
-            assert!(matches!(expand("a/{+x}/b", json!({"x": bad})), Err(Error::Uri(_))), "{bad}");
+            assert!(
+                matches!(expand("a/{+x}/b", json!({"x": bad})), Err(Error::Uri(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(expand("a/{x}/b", json!({"x": ".."})), Err(Error::Uri(_))));
+        assert!(matches!(
+            expand("a/{x}/b", json!({"x": ".."})),
+            Err(Error::Uri(_))
+        ));
         assert_eq!(expand("a/{x}", json!({"x": "..."})).unwrap(), "a/...");
     }
 
@@ -356,6 +386,9 @@ mod tests {
     #[test]
     fn literals_are_normalised_once() {
         let t = Template::parse("v3/x?out_order_no=ABC&foo=a b&p=%41&q=100%").unwrap();
-        assert_eq!(t.expand(&Map::new()).unwrap(), "v3/x?out_order_no=ABC&foo=a%20b&p=%41&q=100%25");
+        assert_eq!(
+            t.expand(&Map::new()).unwrap(),
+            "v3/x?out_order_no=ABC&foo=a%20b&p=%41&q=100%25"
+        );
     }
 }

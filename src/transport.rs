@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::{Error, Response, middleware::{CallContext, Request}};
+use crate::{
+    Error, Response,
+    middleware::{CallContext, Request},
+};
 
 pub(crate) struct Transport {
     client: reqwest::Client,
@@ -30,7 +33,10 @@ impl Transport {
     }
 
     pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
-        let timeout = request.extensions().get::<CallContext>().and_then(|c| c.timeout);
+        let timeout = request
+            .extensions()
+            .get::<CallContext>()
+            .and_then(|c| c.timeout);
         let (parts, body) = request.into_parts();
         let url = reqwest::Url::parse(&parts.uri.to_string())
             .map_err(|e| Error::Uri(format!("`{}`: {e}", parts.uri)))?;
@@ -43,13 +49,20 @@ impl Transport {
             builder = builder.timeout(t);
         }
         let mut response = builder.send().await.map_err(Error::transport)?;
-        if response.content_length().is_some_and(|n| n > self.max_body as u64) {
-            return Err(Error::BodyTooLarge { limit: self.max_body });
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(Error::BodyTooLarge {
+                limit: self.max_body,
+            });
         }
         let mut buf = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(Error::transport)? {
             if buf.len() + chunk.len() > self.max_body {
-                return Err(Error::BodyTooLarge { limit: self.max_body });
+                return Err(Error::BodyTooLarge {
+                    limit: self.max_body,
+                });
             }
             buf.extend_from_slice(&chunk);
         }

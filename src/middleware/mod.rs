@@ -49,7 +49,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// See the [module docs](self) for an example.
 pub trait Middleware: Send + Sync + 'static {
     /// Handles `request`, usually by calling `next.run(request)` once or more.
-    fn handle<'a>(&'a self, request: Request, next: Next<'a>) -> BoxFuture<'a, Result<Response, Error>>;
+    fn handle<'a>(
+        &'a self,
+        request: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Response, Error>>;
 }
 
 /// The rest of the stack below a layer. Cheap to copy, so a retry layer

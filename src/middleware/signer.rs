@@ -33,7 +33,8 @@ impl Signer {
             .map_err(|_| Error::Options("an APIv3 body must be UTF-8 text".into()))?;
         let timestamp = formatter::timestamp().to_string();
         let nonce = formatter::nonce(32);
-        let message = formatter::request(request.method().as_str(), target, &timestamp, &nonce, body);
+        let message =
+            formatter::request(request.method().as_str(), target, &timestamp, &nonce, body);
         let signature = c.key.sign(message)?;
         let value = formatter::authorization(&c.mchid, &nonce, &signature, &timestamp, &c.serial);
         let value = HeaderValue::from_str(&value)
@@ -44,7 +45,11 @@ impl Signer {
 }
 
 impl Middleware for Signer {
-    fn handle<'a>(&'a self, mut request: Request, next: Next<'a>) -> BoxFuture<'a, Result<Response, Error>> {
+    fn handle<'a>(
+        &'a self,
+        mut request: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
             if api_of(&request) == ApiVersion::V3 {
                 self.sign(&mut request)?;

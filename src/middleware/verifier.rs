@@ -22,13 +22,22 @@ pub(crate) struct Verifier {
 }
 
 impl Middleware for Verifier {
-    fn handle<'a>(&'a self, request: Request, next: Next<'a>) -> BoxFuture<'a, Result<Response, Error>> {
+    fn handle<'a>(
+        &'a self,
+        request: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
             let check = api_of(&request) == ApiVersion::V3 && !is_unsigned(request.uri().path());
             let response = next.run(request).await?;
             let status = response.status();
             if check && (status.is_success() || status.is_redirection()) {
-                if let Err(reason) = verify(&self.certs, response.headers(), response.body(), formatter::timestamp()) {
+                if let Err(reason) = verify(
+                    &self.certs,
+                    response.headers(),
+                    response.body(),
+                    formatter::timestamp(),
+                ) {
                     return Err(Error::Verification {
                         reason,
                         response: Box::new(response),
@@ -40,7 +49,10 @@ impl Middleware for Verifier {
     }
 }
 
-fn header<'h>(headers: &'h http::HeaderMap, name: &'static str) -> Result<&'h str, VerificationFailure> {
+fn header<'h>(
+    headers: &'h http::HeaderMap,
+    name: &'static str,
+) -> Result<&'h str, VerificationFailure> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -120,13 +132,26 @@ mod tests {
         h.insert("Wechatpay-Timestamp", "0".parse().unwrap());
         h.insert("Wechatpay-Nonce", "n".parse().unwrap());
         h.insert("Wechatpay-Serial", "S".parse().unwrap());
-        h.insert("Wechatpay-Signature", "WECHATPAY/SIGNTEST/abc".parse().unwrap());
-        assert_eq!(verify(&certs, &h, b"", 0), Err(VerificationFailure::SignatureProbe));
+        h.insert(
+            "Wechatpay-Signature",
+            "WECHATPAY/SIGNTEST/abc".parse().unwrap(),
+        );
+        assert_eq!(
+            verify(&certs, &h, b"", 0),
+            Err(VerificationFailure::SignatureProbe)
+        );
         assert!(matches!(
             verify(&certs, &h, b"", 301),
-            Err(VerificationFailure::StaleTimestamp { response: 0, local: 301, .. })
+            Err(VerificationFailure::StaleTimestamp {
+                response: 0,
+                local: 301,
+                ..
+            })
         ));
         h.insert("Wechatpay-Signature", "AAAA".parse().unwrap());
-        assert!(matches!(verify(&certs, &h, b"", 0), Err(VerificationFailure::UnknownSerial { .. })));
+        assert!(matches!(
+            verify(&certs, &h, b"", 0),
+            Err(VerificationFailure::UnknownSerial { .. })
+        ));
     }
 }
