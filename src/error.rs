@@ -162,6 +162,12 @@ impl Error {
     }
 }
 
+impl From<crate::crypto::CryptoError> for Error {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        Error::Crypto(e.to_string())
+    }
+}
+
 /// The check a response (or a callback) failed, with the values involved.
 ///
 /// ```
