@@ -99,8 +99,24 @@ pub enum Error {
     },
 
     /// The connection failed, timed out, or the body was cut off.
-    #[error("transport error: {0}")]
+    #[error("transport error: {}", causes(.0.as_ref()))]
     Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An error and its sources on one line: reqwest's top-level message alone
+/// ("error sending request") hides the cause a reader needs.
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
 }
 
 impl Error {

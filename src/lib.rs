@@ -26,7 +26,7 @@
 //! ```
 //!
 //! ## How a call flows
-//! options → [template](Chain::template) → request → [middleware](middleware)
+//! options → [template](Chain::template) → request → [middleware]
 //! (verifier, signer) → transport → response. Nothing flows back.
 //!
 //! ## Where things are
@@ -57,8 +57,13 @@ pub mod crypto;
 mod error;
 pub mod formatter;
 pub mod middleware;
+pub mod models;
 pub mod options;
+mod response;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod template;
+pub mod transformer;
 mod transport;
 
 pub use builder::{Builder, DEFAULT_BASE_URI};
@@ -67,6 +72,7 @@ pub use chain::{Chain, Pending, normalize};
 pub use client::Client;
 pub use error::{Error, VerificationFailure};
 pub use options::Options;
+pub use response::ResponseExt;
 
 /// A response as received: status, headers and the whole body.
 pub type Response = http::Response<bytes::Bytes>;

@@ -1,7 +1,7 @@
 //! Keys and ciphers: RSA signing, verification and OAEP, and the symmetric helpers.
 //!
 //! The RSA work runs on a backend behind a small internal trait
-//! ([`backend`]); `aws-lc-rs` is the default because reqwest's TLS already
+//! ; `aws-lc-rs` is the default because reqwest's TLS already
 //! builds it and it signs several times faster than the pure-Rust `rsa` crate.
 
 pub mod aes_ecb;
