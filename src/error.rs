@@ -53,6 +53,10 @@ pub enum Error {
         response: Box<Response>,
     },
 
+    /// An incoming callback (notification) failed verification.
+    #[error("callback verification failed: {0}")]
+    Callback(VerificationFailure),
+
     /// A variable the path template needs is absent, null, `""` or an empty list.
     #[error("the URI template `{template}` needs the variable `{name}`, which is missing or empty")]
     MissingVariable {

@@ -58,6 +58,7 @@ mod error;
 pub mod formatter;
 pub mod middleware;
 pub mod models;
+pub mod notify;
 pub mod options;
 mod response;
 #[cfg(feature = "sandbox")]

@@ -36,7 +36,7 @@ mod signer;
 mod verifier;
 
 pub(crate) use signer::{Credentials, Signer};
-pub(crate) use verifier::Verifier;
+pub(crate) use verifier::{Verifier, verify as verify_signed};
 
 /// A request as the stack sees it: the full URI, headers and the whole body.
 pub type Request = http::Request<Bytes>;
