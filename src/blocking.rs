@@ -55,6 +55,15 @@ impl Engine {
         }
     }
 
+    /// Runs a long-lived background task (a certificate refresh) on the
+    /// private runtime; it ends when aborted or when the client is gone.
+    pub(crate) fn spawn_background<F>(&self, task: F) -> tokio::task::AbortHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime().spawn(task).abort_handle()
+    }
+
     /// Runs `task` on the private runtime and waits for it on this thread.
     pub(crate) fn block_on<F, T>(&self, task: F) -> Result<T, Error>
     where

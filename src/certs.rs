@@ -43,7 +43,10 @@ impl CertStore {
         }
     }
 
-    fn swap(&self, f: impl FnOnce(&HashMap<String, PublicKey>) -> HashMap<String, PublicKey>) {
+    pub(crate) fn swap(
+        &self,
+        f: impl FnOnce(&HashMap<String, PublicKey>) -> HashMap<String, PublicKey>,
+    ) {
         let mut guard = match self.map.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),

@@ -108,6 +108,13 @@ impl Client {
     pub fn base_uri(&self) -> &str {
         self.root.core.base_uri.as_str()
     }
+
+    pub(crate) fn spawn_background<F>(&self, task: F) -> tokio::task::AbortHandle
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.root.core.engine.spawn_background(task)
+    }
 }
 
 impl Index<&str> for Client {
@@ -227,6 +234,7 @@ impl Core {
             api,
             template: template.source().to_string(),
             timeout,
+            verify_response: true,
         });
         Ok(request)
     }

@@ -50,6 +50,7 @@
 
 mod blocking;
 mod builder;
+pub mod certificates;
 mod certs;
 mod chain;
 mod client;
@@ -66,6 +67,7 @@ pub mod sandbox;
 mod template;
 pub mod transformer;
 mod transport;
+pub mod util;
 
 pub use builder::{Builder, DEFAULT_BASE_URI};
 pub use certs::CertStore;

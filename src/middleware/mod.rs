@@ -131,6 +131,9 @@ pub struct CallContext {
     pub template: String,
     /// A per-call timeout from the `timeout` option.
     pub timeout: Option<Duration>,
+    /// Only the certificate downloader turns this off: it must read the
+    /// reply before it has the key that verifies it, and verifies it itself.
+    pub(crate) verify_response: bool,
 }
 
 /// APIv3 (JSON, RSA) or APIv2 (XML, MD5/HMAC).

@@ -28,7 +28,12 @@ impl Middleware for Verifier {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move {
-            let check = api_of(&request) == ApiVersion::V3 && !is_unsigned(request.uri().path());
+            let wanted = request
+                .extensions()
+                .get::<super::CallContext>()
+                .is_none_or(|c| c.verify_response);
+            let check =
+                wanted && api_of(&request) == ApiVersion::V3 && !is_unsigned(request.uri().path());
             let response = next.run(request).await?;
             let status = response.status();
             if check && (status.is_success() || status.is_redirection()) {

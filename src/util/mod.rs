@@ -1,0 +1,3 @@
+//! Utilities beside the client (PHP's `Util\*`).
+
+pub mod pem;
