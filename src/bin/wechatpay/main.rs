@@ -1,0 +1,112 @@
+//! The `wechatpay` command-line tool.
+//!
+//! ```text
+//! wechatpay request GET v3/certificates
+//! wechatpay request POST 'v3/payscore/serviceorder/{out_order_no}/sync' '{"out_order_no":"A1","json":{…}}'
+//! wechatpay notify decrypt --timestamp … --nonce … --serial … --signature … < body.json
+//! wechatpay sandbox --listen 127.0.0.1:8080 --keys-out ./sandbox-keys
+//! ```
+//!
+//! Exit status: 0 success, 2 usage or configuration error, 3 WeChat Pay
+//! answered an error (`Error::Api`), 4 a response failed verification, 1 anything else.
+
+mod config;
+mod notify;
+mod request;
+mod sandbox;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use wechatpay::Error;
+
+#[derive(Parser)]
+#[command(
+    name = "wechatpay",
+    version,
+    about = "WeChat Pay from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One signed, verified call; prints the status line, headers and body.
+    Request {
+        #[command(flatten)]
+        credentials: config::Credentials,
+        /// GET, POST, PUT, PATCH or DELETE.
+        method: String,
+        /// The URI template, e.g. v3/payscore/serviceorder/{out_order_no}/sync.
+        template: String,
+        /// The options map as JSON: path variables, json, query, headers…
+        options: Option<String>,
+    },
+    /// Callbacks (notifications).
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+    /// Run the embedded WeChat Pay sandbox until stopped.
+    Sandbox(sandbox::SandboxArgs),
+}
+
+#[derive(Subcommand)]
+enum NotifyCommand {
+    /// Verify a callback (body on stdin) and print its decrypted resource.
+    Decrypt(notify::NotifyArgs),
+}
+
+/// The exit status for an error, as documented above.
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Api { .. } => 3,
+        Error::Verification { .. } | Error::Callback(_) => 4,
+        Error::Config(_) | Error::Options(_) | Error::MissingVariable { .. } | Error::Uri(_) => 2,
+        _ => 1,
+    }
+}
+
+fn fail(e: &Error) -> ExitCode {
+    // One line, for scripts and logs.
+    eprintln!("wechatpay: {}", e.to_string().replace('\n', " "));
+    ExitCode::from(exit_code(e))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Request {
+            credentials,
+            method,
+            template,
+            options,
+        } => match request::run(&credentials, &method, &template, options.as_deref()) {
+            Ok(response) => {
+                request::print(&response);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                if let Some(r) = e.response() {
+                    request::print(r);
+                }
+                fail(&e)
+            }
+        },
+        Command::Notify {
+            command: NotifyCommand::Decrypt(args),
+        } => match notify::run(&args) {
+            Ok(v) => {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        Command::Sandbox(args) => match sandbox::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+    }
+}
