@@ -1,12 +1,27 @@
 //! RSA keys as WeChat Pay uses them: the merchant's private key signs
-//! requests, WeChat Pay's public key (or platform certificate) verifies replies.
+//! requests and decrypts sensitive fields addressed to the merchant; WeChat
+//! Pay's public key (or platform certificate) verifies replies and encrypts
+//! sensitive fields sent to WeChat Pay.
+//!
+//! Encryption is OAEP with SHA-1 and MGF1-SHA-1 only, the scheme WeChat Pay
+//! uses. PKCS#1 v1.5 *encryption* is deliberately absent: its padding oracle
+//! (Bleichenbacher, and the Marvin timing variant) makes it unsafe to offer,
+//! and wechatpay-php refuses it since 1.4.10. PKCS#1 v1.5 *signatures* are
+//! unaffected and are what the APIv3 `Authorization` header uses.
 
-use std::{fmt, sync::Arc};
+use std::{fmt, ops::Deref, sync::Arc};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
+use zeroize::Zeroizing;
 
-use super::backend::{self, AwsLcPrivate, AwsLcPublic, SigningKey, VerifyingKey};
+use super::backend::{self, SigningKey, VerifyingKey};
 use crate::Error;
+
+/// OAEP's fixed cost in a block: two SHA-1 digests and two marker bytes.
+const OAEP_SHA1_OVERHEAD: usize = 2 * 20 + 2;
+
+const EXPECTED_PRIVATE: &str = "a PKCS#8 `PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY` or \
+     passphrase-encrypted PKCS#8 `ENCRYPTED PRIVATE KEY`";
 
 /// The merchant's API private key (`apiclient_key.pem`).
 ///
@@ -35,7 +50,10 @@ impl PrivateKey {
     /// Reads a private key from PEM text, a `file://` path, or PHP's
     /// `private.pkcs1://` / `private.pkcs8://` bare-base64 forms.
     ///
-    /// PEM may be PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`).
+    /// PEM may be PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`). An
+    /// `ENCRYPTED PRIVATE KEY` is refused with an error that points to
+    /// [`from_pem_with_passphrase`](Self::from_pem_with_passphrase); a
+    /// `.p12` file loads with [`from_pkcs12`](Self::from_pkcs12).
     ///
     /// ```
     /// use wechatpay::crypto::PrivateKey;
@@ -43,22 +61,82 @@ impl PrivateKey {
     /// assert!(err.to_string().contains("PRIVATE KEY"));
     /// ```
     pub fn from_pem(source: &str) -> Result<Self, Error> {
+        Self::load(source, None)
+    }
+
+    /// Like [`from_pem`](Self::from_pem), and also opens a
+    /// passphrase-encrypted PKCS#8 `ENCRYPTED PRIVATE KEY` (PBES2: AES-CBC or
+    /// DES-EDE3-CBC, keyed by PBKDF2 or scrypt, as `openssl pkcs8 -topk8`
+    /// writes). Unencrypted keys load as well, the passphrase unused, so a
+    /// configuration can always pass one.
+    ///
+    /// ```
+    /// use wechatpay::crypto::PrivateKey;
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_private_key.encrypted.pem")).unwrap();
+    /// let key = PrivateKey::from_pem_with_passphrase(&pem, "test-passphrase")?;
+    /// assert!(key.public_key()?.verify("m", &key.sign("m")?));
+    /// assert!(PrivateKey::from_pem_with_passphrase(&pem, "wrong").is_err());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn from_pem_with_passphrase(
+        source: &str,
+        passphrase: impl AsRef<[u8]>,
+    ) -> Result<Self, Error> {
+        Self::load(source, Some(passphrase.as_ref()))
+    }
+
+    fn load(source: &str, passphrase: Option<&[u8]>) -> Result<Self, Error> {
         let text = read_source(source)?;
-        let text = text.as_ref();
+        let text: &str = &text;
         if let Some(b64) = text.strip_prefix("private.pkcs1://") {
             return Self::from_der(&decode_bare(b64)?, false);
         }
         if let Some(b64) = text.strip_prefix("private.pkcs8://") {
             return Self::from_der(&decode_bare(b64)?, true);
         }
-        let (label, der) = decode_pem(text, "a PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`")?;
+        // OpenSSL's pre-PKCS#8 encryption puts headers inside the PEM, which
+        // RFC 7468 parsing would only call malformed; say what it really is.
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(Error::Crypto(
+                "expected a PKCS#8 `ENCRYPTED PRIVATE KEY`, got a legacy OpenSSL-encrypted \
+                 `RSA PRIVATE KEY` (Proc-Type/DEK-Info headers), which is not supported: \
+                 convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
+                    .into(),
+            ));
+        }
+        let (label, der) = decode_pem(text, EXPECTED_PRIVATE)?;
         match label.as_str() {
             "PRIVATE KEY" => Self::from_der(&der, true),
             "RSA PRIVATE KEY" => Self::from_der(&der, false),
+            "ENCRYPTED PRIVATE KEY" => match passphrase {
+                Some(passphrase) => Self::from_encrypted_pkcs8(&der, passphrase),
+                None => Err(Error::Crypto(
+                    "the key is an `ENCRYPTED PRIVATE KEY` and needs its passphrase: \
+                     load it with `PrivateKey::from_pem_with_passphrase`"
+                        .into(),
+                )),
+            },
             other => Err(Error::Crypto(format!(
-                "expected a PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY` PEM, got `{other}`"
+                "expected {EXPECTED_PRIVATE} PEM, got `{other}`"
             ))),
         }
+    }
+
+    fn from_encrypted_pkcs8(der: &[u8], passphrase: &[u8]) -> Result<Self, Error> {
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der).map_err(|e| {
+            Error::Crypto(format!(
+                "expected a PKCS#8 `ENCRYPTED PRIVATE KEY` encrypted with PBES2 \
+                 (AES-CBC or DES-EDE3-CBC, PBKDF2 or scrypt): {e}"
+            ))
+        })?;
+        // A wrong passphrase shows up as bad padding or, by chance, as a
+        // plaintext that is not PKCS#8; both mean the same to the user.
+        let plain = info.decrypt(passphrase).map_err(|e| {
+            Error::Crypto(format!(
+                "cannot decrypt the `ENCRYPTED PRIVATE KEY`: wrong passphrase or corrupted key ({e})"
+            ))
+        })?;
+        Self::from_der(plain.as_bytes(), true)
     }
 
     /// Reads PKCS#8 (`pkcs8 = true`) or PKCS#1 DER.
@@ -68,10 +146,35 @@ impl PrivateKey {
     /// assert!(PrivateKey::from_der(&[0x30, 0x00], true).is_err());
     /// ```
     pub fn from_der(der: &[u8], pkcs8: bool) -> Result<Self, Error> {
-        let key = AwsLcPrivate::from_der(der, pkcs8).map_err(Error::Crypto)?;
-        Ok(Self {
-            inner: Arc::new(key),
-        })
+        let inner = if pkcs8 {
+            backend::private_from_pkcs8(der)
+        } else {
+            backend::private_from_pkcs1(der)
+        }
+        .map_err(|e| {
+            let expected = if pkcs8 {
+                "PKCS#8 `PrivateKeyInfo`"
+            } else {
+                "PKCS#1 `RSAPrivateKey`"
+            };
+            Error::Crypto(format!("{e} (expected {expected} DER)"))
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Reads the private key out of the merchant's `apiclient_cert.p12`,
+    /// whose password is the merchant ID (mchid). See
+    /// [`Pkcs12`](crate::crypto::Pkcs12) for the certificate and its serial.
+    ///
+    /// ```
+    /// use wechatpay::crypto::PrivateKey;
+    /// # let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/apiclient_cert.legacy.p12")).unwrap();
+    /// let key = PrivateKey::from_pkcs12(&p12, "1900000001")?;
+    /// assert!(key.public_key()?.verify("m", &key.sign("m")?));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, Error> {
+        super::Pkcs12::parse(der, password).map(|p12| p12.key)
     }
 
     /// Signs `message` with RSA PKCS#1 v1.5 over SHA-256 and returns base64,
@@ -85,11 +188,46 @@ impl PrivateKey {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn sign(&self, message: impl AsRef<[u8]>) -> Result<String, Error> {
-        let raw = self
-            .inner
-            .sign_sha256(message.as_ref())
+        // Every request signs: a stack buffer leaves the base64 string as
+        // the only allocation.
+        let mut buf = [0u8; backend::MAX_MODULUS_LEN];
+        let raw = &mut buf[..self.inner.modulus_len()];
+        self.inner
+            .sign_sha256(message.as_ref(), raw)
             .map_err(Error::Crypto)?;
         Ok(STANDARD.encode(raw))
+    }
+
+    /// Decrypts a base64 RSA-OAEP (SHA-1, MGF1-SHA-1) ciphertext, as WeChat
+    /// Pay sends sensitive fields (names, ID and bank card numbers) to the
+    /// merchant. There is no PKCS#1 v1.5 decryption; see the module notes.
+    ///
+    /// Errors say what was wrong with the input but never show the plaintext.
+    ///
+    /// ```
+    /// # use wechatpay::crypto::{PrivateKey, PublicKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_private_key.pem")).unwrap();
+    /// let key = PrivateKey::from_pem(&pem)?;
+    /// let ciphertext = key.public_key()?.encrypt("张三")?;
+    /// assert_eq!(key.decrypt(&ciphertext)?, "张三".as_bytes());
+    /// assert!(key.decrypt("bm90IGEgY2lwaGVydGV4dA==").is_err());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn decrypt(&self, ciphertext_b64: &str) -> Result<Vec<u8>, Error> {
+        let ciphertext = STANDARD
+            .decode(ciphertext_b64.trim_ascii())
+            .map_err(|e| Error::Crypto(format!("OAEP ciphertext is not valid base64: {e}")))?;
+        let expected = self.inner.modulus_len();
+        if ciphertext.len() != expected {
+            return Err(Error::Crypto(format!(
+                "OAEP ciphertext must be {expected} bytes for a {}-bit key, got {}",
+                expected * 8,
+                ciphertext.len()
+            )));
+        }
+        self.inner
+            .decrypt_oaep_sha1(&ciphertext)
+            .map_err(Error::Crypto)
     }
 
     /// The matching public key, e.g. for a test server that checks signatures.
@@ -103,7 +241,7 @@ impl PrivateKey {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn public_key(&self) -> Result<PublicKey, Error> {
-        PublicKey::from_der(&self.inner.public_spki_der())
+        PublicKey::from_der(&self.inner.public_spki_der().map_err(Error::Crypto)?)
     }
 }
 
@@ -127,6 +265,7 @@ pub struct PublicKey {
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PublicKey")
+            .field("bits", &(self.inner.modulus_len() * 8))
             .field("spki_len", &self.spki.len())
             .finish()
     }
@@ -145,7 +284,7 @@ impl PublicKey {
     /// ```
     pub fn from_pem(source: &str) -> Result<Self, Error> {
         let text = read_source(source)?;
-        let text = text.as_ref();
+        let text: &str = &text;
         if let Some(b64) = text
             .strip_prefix("public.pkcs1://")
             .or_else(|| text.strip_prefix("public.spki://"))
@@ -170,10 +309,14 @@ impl PublicKey {
     /// assert!(PublicKey::from_der(b"junk").is_err());
     /// ```
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
-        let spki = backend::to_spki_der(der).map_err(Error::Crypto)?;
-        let inner = AwsLcPublic::from_der(&spki).map_err(Error::Crypto)?;
+        let spki = to_spki(der)?;
+        let inner = backend::public_from_spki(&spki).map_err(|e| {
+            Error::Crypto(format!(
+                "{e} (expected SPKI `SubjectPublicKeyInfo` or PKCS#1 `RSAPublicKey` DER)"
+            ))
+        })?;
         Ok(Self {
-            inner: Arc::new(inner),
+            inner,
             spki: spki.into(),
         })
     }
@@ -189,8 +332,11 @@ impl PublicKey {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn verify(&self, message: impl AsRef<[u8]>, signature_b64: &str) -> bool {
-        match STANDARD.decode(signature_b64) {
-            Ok(sig) => self.verify_raw(message.as_ref(), &sig),
+        // Every response is verified: decode on the stack. The slack covers
+        // base64's rounding up; anything longer cannot be a signature anyway.
+        let mut buf = [0u8; backend::MAX_MODULUS_LEN + 3];
+        match STANDARD.decode_slice(signature_b64, &mut buf) {
+            Ok(len) => self.verify_raw(message.as_ref(), &buf[..len]),
             Err(_) => false,
         }
     }
@@ -198,6 +344,43 @@ impl PublicKey {
     /// Checks a raw (already decoded) signature.
     pub(crate) fn verify_raw(&self, message: &[u8], signature: &[u8]) -> bool {
         self.inner.verify_sha256(message, signature)
+    }
+
+    /// Encrypts `plaintext` with RSA-OAEP (SHA-1, MGF1-SHA-1) and returns
+    /// base64: how sensitive request fields (names, ID and bank card numbers)
+    /// are sent to WeChat Pay. Send the key's serial or public-key ID as
+    /// `Wechatpay-Serial` with the request.
+    ///
+    /// OAEP is randomised, so each call gives a different ciphertext. A
+    /// 2048-bit key takes at most 214 bytes; longer plaintext is an error
+    /// naming the limit. There is no PKCS#1 v1.5 encryption (see the module
+    /// notes), as in wechatpay-php since 1.4.10.
+    ///
+    /// ```
+    /// # use wechatpay::crypto::PublicKey;
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_public_key.pem")).unwrap();
+    /// let key = PublicKey::from_pem(&pem)?;
+    /// let ciphertext = key.encrypt("110101199003074477")?;
+    /// assert_eq!(ciphertext.len(), 344);
+    /// assert!(key.encrypt([0u8; 215]).unwrap_err().to_string().contains("214"));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn encrypt(&self, plaintext: impl AsRef<[u8]>) -> Result<String, Error> {
+        let plaintext = plaintext.as_ref();
+        let modulus = self.inner.modulus_len();
+        let limit = modulus - OAEP_SHA1_OVERHEAD;
+        if plaintext.len() > limit {
+            return Err(Error::Crypto(format!(
+                "OAEP (SHA-1) plaintext is {} bytes, but a {}-bit key encrypts at most {limit} bytes",
+                plaintext.len(),
+                modulus * 8
+            )));
+        }
+        let ciphertext = self
+            .inner
+            .encrypt_oaep_sha1(plaintext)
+            .map_err(Error::Crypto)?;
+        Ok(STANDARD.encode(ciphertext))
     }
 
     /// The key as SPKI DER.
@@ -214,27 +397,127 @@ impl PublicKey {
     }
 }
 
-/// Reads a `file://` source, or passes text through untouched.
-fn read_source(source: &str) -> Result<std::borrow::Cow<'_, str>, Error> {
-    match source.strip_prefix("file://") {
-        Some(path) => std::fs::read_to_string(path)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|e| Error::Crypto(format!("cannot read key file `{path}`: {e}"))),
-        None => Ok(std::borrow::Cow::Borrowed(source)),
+/// Wraps a PKCS#1 `RSAPublicKey` in an SPKI `SubjectPublicKeyInfo` with the
+/// `rsaEncryption` algorithm (PHP's `Rsa::pkcs1ToSpki`, on DER rather than
+/// base64).
+///
+/// Like PHP's, this only adds the ASN.1 wrapping and does not check the key;
+/// [`PublicKey::from_der`] does, and also takes PKCS#1 directly.
+///
+/// ```
+/// use wechatpay::crypto::{PublicKey, pkcs1_to_spki};
+/// # let pkcs1_pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_public_key.pkcs1.pem")).unwrap();
+/// # let spki_pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_public_key.pem")).unwrap();
+/// let (_, pkcs1) = pem_rfc7468::decode_vec(pkcs1_pem.trim().as_bytes()).unwrap();
+/// let spki = pkcs1_to_spki(&pkcs1);
+/// assert_eq!(spki, PublicKey::from_pem(&spki_pem)?.spki_der());
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
+pub fn pkcs1_to_spki(der: &[u8]) -> Vec<u8> {
+    // AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }.
+    const RSA_ALGORITHM: [u8; 15] = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    // The BIT STRING's content: a zero "unused bits" byte, then the key.
+    let bits_len = der.len() + 1;
+    let body_len = RSA_ALGORITHM.len() + der_header_len(bits_len) + bits_len;
+    let mut out = Vec::with_capacity(der_header_len(body_len) + body_len);
+    push_der_header(&mut out, 0x30, body_len);
+    out.extend_from_slice(&RSA_ALGORITHM);
+    push_der_header(&mut out, 0x03, bits_len);
+    out.push(0);
+    out.extend_from_slice(der);
+    out
+}
+
+/// Bytes a DER tag and definite length take.
+fn der_header_len(len: usize) -> usize {
+    if len < 0x80 {
+        2
+    } else {
+        2 + (usize::BITS - len.leading_zeros()).div_ceil(8) as usize
     }
 }
 
-fn decode_bare(b64: &str) -> Result<Vec<u8>, Error> {
-    let compact: String = b64.split_whitespace().collect();
+fn push_der_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = (len.leading_zeros() / 8) as usize;
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// SPKI DER as given, or PKCS#1 wrapped into SPKI, so that backends parse
+/// one format; a non-RSA SPKI is named rather than failing obscurely later.
+fn to_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
+    use x509_cert::{
+        der::{Decode, asn1::ObjectIdentifier},
+        spki::SubjectPublicKeyInfoRef,
+    };
+    const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+    match SubjectPublicKeyInfoRef::from_der(der) {
+        Ok(spki) if spki.algorithm.oid == RSA_ENCRYPTION => Ok(der.to_vec()),
+        Ok(spki) => Err(Error::Crypto(format!(
+            "expected an RSA public key (rsaEncryption, 1.2.840.113549.1.1.1), got algorithm {}",
+            spki.algorithm.oid
+        ))),
+        Err(_) => Ok(pkcs1_to_spki(der)),
+    }
+}
+
+/// Key text: borrowed from the caller, or read from a file and wiped on drop.
+enum Source<'a> {
+    Given(&'a str),
+    File(Zeroizing<String>),
+}
+
+impl Deref for Source<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Source::Given(text) => text,
+            Source::File(text) => text,
+        }
+    }
+}
+
+/// Reads a `file://` source, or passes text through untouched.
+fn read_source(source: &str) -> Result<Source<'_>, Error> {
+    let Some(path) = source.strip_prefix("file://") else {
+        return Ok(Source::Given(source));
+    };
+    let mut bytes = Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|e| Error::Crypto(format!("cannot read key file `{path}`: {e}")))?,
+    );
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(Error::Crypto(format!(
+            "key file `{path}` is binary, not PEM text: a PKCS#12 `.p12` file loads with \
+             `PrivateKey::from_pkcs12` or `Pkcs12::parse`, DER with `from_der`"
+        )));
+    }
+    let text = String::from_utf8(std::mem::take(&mut *bytes))
+        .map_err(|_| Error::Crypto(format!("key file `{path}` is not UTF-8")))?;
+    Ok(Source::File(Zeroizing::new(text)))
+}
+
+fn decode_bare(b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let compact: Zeroizing<String> = Zeroizing::new(b64.split_whitespace().collect());
     STANDARD
-        .decode(compact)
+        .decode(compact.as_bytes())
+        .map(Zeroizing::new)
         .map_err(|_| Error::Crypto("the bare key after `://` is not base64".into()))
 }
 
-fn decode_pem(text: &str, expected: &str) -> Result<(String, Vec<u8>), Error> {
+fn decode_pem(text: &str, expected: &str) -> Result<(String, Zeroizing<Vec<u8>>), Error> {
     let trimmed = text.trim();
     pem_rfc7468::decode_vec(trimmed.as_bytes())
-        .map(|(label, der)| (label.to_string(), der))
+        .map(|(label, der)| (label.to_string(), Zeroizing::new(der)))
         .map_err(|e| Error::Crypto(format!("expected {expected} PEM: {e}")))
 }
 
@@ -247,4 +530,56 @@ pub(crate) fn certificate_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
         .subject_public_key_info
         .to_der()
         .map_err(|e| Error::Crypto(format!("certificate key: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_headers_use_the_shortest_length_form() {
+        for len in [0, 1, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x1_0000] {
+            let mut out = Vec::new();
+            push_der_header(&mut out, 0x30, len);
+            assert_eq!(out.len(), der_header_len(len), "length {len}");
+        }
+        let mut out = Vec::new();
+        push_der_header(&mut out, 0x03, 0x10f);
+        assert_eq!(out, [0x03, 0x82, 0x01, 0x0f]);
+    }
+
+    #[test]
+    fn pkcs1_wrapping_round_trips_through_the_backend() {
+        let pem = include_str!("../../tests/keys/merchant_public_key.pem");
+        let key = PublicKey::from_pem(pem).unwrap();
+        use x509_cert::{der::Decode, spki::SubjectPublicKeyInfoRef};
+        let spki = SubjectPublicKeyInfoRef::from_der(key.spki_der()).unwrap();
+        let pkcs1 = spki.subject_public_key.raw_bytes();
+        assert_eq!(pkcs1_to_spki(pkcs1), key.spki_der());
+        assert_eq!(
+            PublicKey::from_der(pkcs1).unwrap().spki_der(),
+            key.spki_der()
+        );
+    }
+
+    #[test]
+    fn non_rsa_spki_is_named() {
+        // An Ed25519 SPKI (RFC 8410's example key).
+        let ed25519 = STANDARD
+            .decode("MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=")
+            .unwrap();
+        let err = PublicKey::from_der(&ed25519).unwrap_err().to_string();
+        assert!(err.contains("expected an RSA public key"), "{err}");
+        assert!(err.contains("1.3.101.112"), "{err}");
+    }
+
+    #[test]
+    fn backend_is_the_selected_one() {
+        let expected = if cfg!(feature = "rustcrypto") {
+            "rsa"
+        } else {
+            "aws-lc-rs"
+        };
+        assert_eq!(backend::NAME, expected);
+    }
 }
