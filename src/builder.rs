@@ -9,8 +9,9 @@ use crate::{
     blocking::Engine,
     client::Core,
     crypto::{PrivateKey, PublicKey},
-    middleware::{Credentials, Middleware, Signer, Verifier},
+    middleware::{Credentials, Middleware, Signer, Verifier, XmlLayer},
     transport::Transport,
+    v2::{ClientCert, Secret},
 };
 
 /// The default host of WeChat Pay's API.
@@ -21,6 +22,9 @@ pub const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
 /// An APIv3 client needs `mchid`, `serial`, `private_key` and at least one
 /// `cert` (a WeChat Pay public key by its `PUB_KEY_ID_…`, or a platform
 /// certificate by its serial; both during the migration between them).
+/// APIv2 (`v2/…` paths) needs the [`secret`](Self::secret), and for some
+/// calls the [client certificate](Self::client_cert); a merchant on APIv2
+/// alone gives `mchid` and `secret` only (see [`crate::v2`]).
 ///
 /// ```
 /// use wechatpay::{Builder, crypto::{PrivateKey, PublicKey}};
@@ -49,6 +53,9 @@ pub struct Builder {
     max_response_bytes: Option<usize>,
     worker_threads: Option<usize>,
     layers: Vec<Arc<dyn Middleware>>,
+    secret: Option<String>,
+    client_cert: Option<ClientCert>,
+    root_certs: Vec<String>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -65,6 +72,8 @@ impl std::fmt::Debug for Builder {
                 &self.certs.iter().map(|(s, _)| s).collect::<Vec<_>>(),
             )
             .field("base_uri", &self.base_uri)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("client_cert", &self.client_cert)
             .finish_non_exhaustive()
     }
 }
@@ -189,6 +198,69 @@ impl Builder {
         self
     }
 
+    /// The APIv2 secret (the 32-character "API key" of the merchant
+    /// platform) that signs `v2/…` requests and verifies their replies.
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().mchid("1900000001").secret("your-32-character-apiv2-secret-0");
+    /// assert!(!format!("{b:?}").contains("your-32"));
+    /// ```
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// The merchant client certificate for APIv2 calls with `security: true`
+    /// (refunds, red packets, transfers): `apiclient_cert.pem` and
+    /// `apiclient_key.pem`, as PEM text or `file://` paths. Checked by
+    /// [`build`](Self::build).
+    ///
+    /// ```
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/tls");
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1900000001")
+    ///     .secret("your-32-character-apiv2-secret-0")
+    ///     .client_cert(format!("file://{dir}/client.pem"), format!("file://{dir}/client.key"))
+    ///     .build()?;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn client_cert(mut self, cert_pem: impl Into<String>, key_pem: impl Into<String>) -> Self {
+        self.client_cert = Some(ClientCert::Pem {
+            cert: cert_pem.into(),
+            key: key_pem.into(),
+        });
+        self
+    }
+
+    /// The merchant client certificate as the `apiclient_cert.p12` file's
+    /// bytes; its password is the merchant ID, as WeChat Pay issues it.
+    ///
+    /// ```
+    /// let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/tls/client.p12")).unwrap();
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1900000001")
+    ///     .secret("your-32-character-apiv2-secret-0")
+    ///     .client_cert_p12(p12)
+    ///     .build()?;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn client_cert_p12(mut self, p12: impl Into<Vec<u8>>) -> Self {
+        self.client_cert = Some(ClientCert::P12(p12.into()));
+        self
+    }
+
+    /// Also trusts this CA (PEM text) for the server's TLS certificate, beside
+    /// the system's roots: a test server, a proxy with its own CA. Repeatable.
+    ///
+    /// ```
+    /// let ca = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/tls/ca.pem")).unwrap();
+    /// let b = wechatpay::Builder::new().root_certificate(ca);
+    /// ```
+    pub fn root_certificate(mut self, pem: impl Into<String>) -> Self {
+        self.root_certs.push(pem.into());
+        self
+    }
+
     /// Adds a layer outside the verifier and signer (logging, retry,
     /// metrics). Layers run in the order added, the first outermost.
     ///
@@ -218,29 +290,46 @@ impl Builder {
             .mchid
             .filter(|m| !m.is_empty())
             .ok_or_else(|| Error::Config("the merchant ID `mchid` is required".into()))?;
-        let serial = self.serial.filter(|s| !s.is_empty()).ok_or_else(|| {
-            Error::Config("the merchant certificate serial `serial` is required".into())
-        })?;
-        let key = self.private_key.ok_or_else(|| {
-            Error::Config("the merchant private key `private_key` is required".into())
-        })?;
+        let secret = self.secret.filter(|s| !s.is_empty()).map(Secret::new);
+        // A merchant on APIv2 alone gives no APIv3 credentials at all; its
+        // APIv3 calls are refused by the signer with `Error::Config`.
+        let v2_only = secret.is_some()
+            && self.serial.is_none()
+            && self.private_key.is_none()
+            && self.certs.is_empty()
+            && self.cert_store.is_none();
         let store = self.cert_store.unwrap_or_default();
-        for (s, k) in self.certs {
-            store.insert(s, k);
-        }
-        if store.is_empty() {
-            return Err(Error::Config(
-                "at least one WeChat Pay public key or platform certificate (`cert`) is required"
-                    .into(),
-            ));
-        }
-        let serials = store.serials();
-        if serials.iter().any(|s| s == &serial) {
-            return Err(Error::Config(format!(
-                "the certs ({}) contain the merchant's own certificate serial {serial}, which cannot verify WeChat Pay's replies",
-                serials.join(", ")
-            )));
-        }
+        let credentials = if v2_only {
+            None
+        } else {
+            let serial = self.serial.filter(|s| !s.is_empty()).ok_or_else(|| {
+                Error::Config("the merchant certificate serial `serial` is required".into())
+            })?;
+            let key = self.private_key.ok_or_else(|| {
+                Error::Config("the merchant private key `private_key` is required".into())
+            })?;
+            for (s, k) in self.certs {
+                store.insert(s, k);
+            }
+            if store.is_empty() {
+                return Err(Error::Config(
+                    "at least one WeChat Pay public key or platform certificate (`cert`) is required"
+                        .into(),
+                ));
+            }
+            let serials = store.serials();
+            if serials.iter().any(|s| s == &serial) {
+                return Err(Error::Config(format!(
+                    "the certs ({}) contain the merchant's own certificate serial {serial}, which cannot verify WeChat Pay's replies",
+                    serials.join(", ")
+                )));
+            }
+            Some(Credentials {
+                mchid: mchid.clone(),
+                serial,
+                key,
+            })
+        };
 
         let base = self.base_uri.as_deref().unwrap_or(DEFAULT_BASE_URI);
         let base_uri = reqwest::Url::parse(base)
@@ -251,23 +340,37 @@ impl Builder {
             )));
         }
         let ua = user_agent();
+        let identity = match &self.client_cert {
+            Some(cert) => Some(cert.identity(&mchid)?),
+            None => None,
+        };
+        let roots = self
+            .root_certs
+            .iter()
+            .map(|pem| {
+                reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+                    Error::Config(format!(
+                        "a `root_certificate` is not a PEM certificate: {e}"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let transport = Transport::new(
             self.timeout.unwrap_or(Duration::from_secs(30)),
             self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             self.max_response_bytes.unwrap_or(64 << 20),
             &ua,
+            identity,
+            &roots,
         )?;
         let mut layers = self.layers;
         layers.push(Arc::new(Verifier {
             certs: store.clone(),
         }));
-        layers.push(Arc::new(Signer {
-            credentials: Some(Credentials {
-                mchid: mchid.clone(),
-                serial,
-                key,
-            }),
+        layers.push(Arc::new(XmlLayer {
+            secret: secret.clone(),
         }));
+        layers.push(Arc::new(Signer { credentials }));
         let core = Core {
             base_uri,
             user_agent: HeaderValue::from_str(&ua)
@@ -275,8 +378,9 @@ impl Builder {
             certs: store,
             layers,
             transport,
-            engine: Engine::new(self.worker_threads.unwrap_or(2))?,
+            engine: Engine::new(self.worker_threads.unwrap_or(1))?,
             mchid: Some(mchid),
+            secret,
         };
         Ok(Client::from_core(core))
     }

@@ -29,6 +29,8 @@ pub(crate) struct Core {
     pub(crate) transport: Transport,
     pub(crate) engine: Engine,
     pub(crate) mchid: Option<String>,
+    /// The APIv2 secret (API key), for `v2/` calls.
+    pub(crate) secret: Option<crate::v2::Secret>,
 }
 
 /// A WeChat Pay client: cheap to clone, `Send + Sync + 'static`.
@@ -138,16 +140,22 @@ impl Core {
         options.check()?;
         let template = node.parsed()?;
         let mut target = template.expand(options.as_map())?;
-        let api = if target.len() >= 3 && target[..3].eq_ignore_ascii_case("v2/") {
+        let api = if target
+            .get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case("v2/"))
+        {
             ApiVersion::V2
         } else {
             ApiVersion::V3
         };
         if api == ApiVersion::V2 {
-            return Err(Error::Config(format!(
-                "`{}` is an APIv2 endpoint; APIv2 (XML) calls are not supported by this version",
-                template.source()
-            )));
+            return crate::middleware::xml::prepare(
+                self,
+                method,
+                template.source(),
+                &target,
+                &options,
+            );
         }
         if let Some(q) = options.get("query") {
             let q = build_query(q)?;
@@ -158,19 +166,7 @@ impl Core {
                 target.push_str(&q);
             }
         }
-        let base = match options.get("base_uri") {
-            Some(Value::String(s)) => reqwest::Url::parse(s)
-                .map_err(|e| Error::Options(format!("`base_uri` `{s}` is not a URL: {e}")))?,
-            Some(_) => return Err(Error::Options("`base_uri` must be a string".into())),
-            None => self.base_uri.clone(),
-        };
-        let url = base
-            .join(&target)
-            .map_err(|e| Error::Uri(format!("`{target}` against `{base}`: {e}")))?;
-        let uri: http::Uri = url
-            .as_str()
-            .parse()
-            .map_err(|e| Error::Uri(format!("`{url}`: {e}")))?;
+        let uri = self.resolve(&options, &target)?;
 
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
@@ -207,24 +203,7 @@ impl Core {
         if let Some(extra) = options.get("headers") {
             merge_headers(&mut headers, extra)?;
         }
-        let timeout = match options.get("timeout") {
-            None => None,
-            Some(Value::Number(n)) => match n.as_f64() {
-                Some(s) if s > 0.0 && s.is_finite() && s < 86_400.0 => {
-                    Some(Duration::from_secs_f64(s))
-                }
-                _ => {
-                    return Err(Error::Options(format!(
-                        "`timeout` must be 0 < seconds < 86400, got {n}"
-                    )));
-                }
-            },
-            Some(_) => {
-                return Err(Error::Options(
-                    "`timeout` must be a number of seconds".into(),
-                ));
-            }
-        };
+        let timeout = timeout_of(&options)?;
 
         let mut request = http::Request::new(body);
         *request.method_mut() = method;
@@ -235,8 +214,25 @@ impl Core {
             template: template.source().to_string(),
             timeout,
             verify_response: true,
+            security: false,
         });
         Ok(request)
+    }
+
+    /// `target` against the base URI (or the `base_uri` option).
+    pub(crate) fn resolve(&self, options: &Options, target: &str) -> Result<http::Uri, Error> {
+        let base = match options.get("base_uri") {
+            Some(Value::String(s)) => reqwest::Url::parse(s)
+                .map_err(|e| Error::Options(format!("`base_uri` `{s}` is not a URL: {e}")))?,
+            Some(_) => return Err(Error::Options("`base_uri` must be a string".into())),
+            None => self.base_uri.clone(),
+        };
+        let url = base
+            .join(target)
+            .map_err(|e| Error::Uri(format!("`{target}` against `{base}`: {e}")))?;
+        url.as_str()
+            .parse()
+            .map_err(|e| Error::Uri(format!("`{url}`: {e}")))
     }
 
     /// Runs a prepared request through the stack; non-2xx/3xx becomes `Error::Api`.
@@ -257,7 +253,25 @@ impl Core {
     }
 }
 
-fn merge_headers(headers: &mut HeaderMap, extra: &Value) -> Result<(), Error> {
+/// The `timeout` option: 0 < seconds < 86400.
+pub(crate) fn timeout_of(options: &Options) -> Result<Option<Duration>, Error> {
+    match options.get("timeout") {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(s) if s > 0.0 && s.is_finite() && s < 86_400.0 => {
+                Ok(Some(Duration::from_secs_f64(s)))
+            }
+            _ => Err(Error::Options(format!(
+                "`timeout` must be 0 < seconds < 86400, got {n}"
+            ))),
+        },
+        Some(_) => Err(Error::Options(
+            "`timeout` must be a number of seconds".into(),
+        )),
+    }
+}
+
+pub(crate) fn merge_headers(headers: &mut HeaderMap, extra: &Value) -> Result<(), Error> {
     let Value::Object(map) = extra else {
         return Err(Error::Options(
             "`headers` must be a map of names to values".into(),

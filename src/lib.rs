@@ -39,6 +39,7 @@
 //! | [`crypto`] | keys and ciphers | `Crypto\*` |
 //! | [`formatter`] | signed-message shapes | `Formatter` |
 //! | [`CertStore`] | trusted WeChat Pay keys | the `certs` array |
+//! | [`v2`] | APIv2 (XML): `v2/…` calls, signs, refund `req_info` | `ClientXmlTrait` |
 //! | [`Error`] | every failure, typed | exceptions |
 //!
 //! ## Cargo features
@@ -68,6 +69,7 @@ mod template;
 pub mod transformer;
 mod transport;
 pub mod util;
+pub mod v2;
 
 pub use builder::{Builder, DEFAULT_BASE_URI};
 pub use certs::CertStore;

@@ -2,7 +2,8 @@
 //!
 //! A call becomes an `http::Request<Bytes>` and passes through the layers
 //! outermost first: the ones you add with [`Builder::middleware`](crate::Builder::middleware),
-//! then the verifier, then the signer, then the transport. A layer sees
+//! then the verifier (APIv3), the XML layer (APIv2 replies), then the signer,
+//! then the transport. A layer sees
 //! whole messages (bodies are `Bytes`), so signing and verifying need no
 //! streaming tricks, and a retry layer that calls `next` again has every
 //! attempt signed afresh, because the signer sits inside it.
@@ -34,9 +35,11 @@ use crate::{Error, Response, transport::Transport};
 
 mod signer;
 mod verifier;
+pub(crate) mod xml;
 
 pub(crate) use signer::{Credentials, Signer};
 pub(crate) use verifier::{Verifier, verify as verify_signed};
+pub(crate) use xml::XmlLayer;
 
 /// A request as the stack sees it: the full URI, headers and the whole body.
 pub type Request = http::Request<Bytes>;
@@ -134,6 +137,8 @@ pub struct CallContext {
     /// Only the certificate downloader turns this off: it must read the
     /// reply before it has the key that verifies it, and verifies it itself.
     pub(crate) verify_response: bool,
+    /// APIv2's `security: true`: this call presents the merchant client certificate.
+    pub(crate) security: bool,
 }
 
 /// APIv3 (JSON, RSA) or APIv2 (XML, MD5/HMAC).

@@ -32,6 +32,9 @@ pub struct SandboxKeys {
     pub platform_private_key_pem: String,
     /// The APIv3 key that encrypts certificates and callbacks.
     pub apiv3_key: String,
+    /// The APIv2 secret (API key) that signs `v2/pay/micropay` and
+    /// `v2/pay/orderquery` both ways.
+    pub apiv2_secret: String,
 }
 
 impl std::fmt::Debug for SandboxKeys {
@@ -64,6 +67,7 @@ impl SandboxKeys {
             platform_cert_serial: "5AC0A1B2C3D4E5F60718293A4B5C6D7E8F901234".into(),
             platform_private_key_pem: include_str!("keys/platform_private_key.pem").into(),
             apiv3_key: "SandboxAPIv3Key0123456789abcdef".to_string() + "!",
+            apiv2_secret: "SandboxAPIv2Secret0123456789abc".to_string() + "!",
         })
     }
 }

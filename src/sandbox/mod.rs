@@ -5,7 +5,10 @@
 //! It checks every request's `Authorization` as WeChat Pay does, signs every
 //! response (errors included), keeps Pay-Score orders in memory, serves
 //! `GET v3/certificates`, POSTs signed, encrypted callbacks to loopback
-//! `notify_url`s, and injects faults on request.
+//! `notify_url`s, and injects faults on request. It also answers APIv2's
+//! `v2/pay/micropay` and `v2/pay/orderquery` in signed XML, with WeChat
+//! Pay's error codes (`AUTHCODEEXPIRE`, `ORDERPAID`, `ORDERNOTEXIST`,
+//! `PARAM_ERROR`…).
 //!
 //! ```
 //! use serde_json::json;
@@ -37,6 +40,7 @@ mod keys;
 pub mod payscore;
 mod server;
 mod state;
+mod v2;
 
 use std::{
     net::SocketAddr,
@@ -315,6 +319,7 @@ impl Sandbox {
                 k.platform_cert_serial.clone(),
                 PublicKey::from_pem(&k.platform_cert_pem)?,
             )
+            .secret(k.apiv2_secret.clone())
             .base_uri(self.base_uri()))
     }
 
@@ -373,6 +378,18 @@ impl Sandbox {
     /// ```
     pub fn order(&self, out_order_no: &str) -> Option<serde_json::Value> {
         self.shared.order(out_order_no)
+    }
+
+    /// The `query_id` the confirmation mini-program would hand back for this
+    /// order; the query API takes it in place of `out_order_no`.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay::sandbox::Sandbox::start_blocking()?;
+    /// assert!(sandbox.query_id("none").is_none());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn query_id(&self, out_order_no: &str) -> Option<String> {
+        self.shared.query_id(out_order_no)
     }
 
     /// How many callbacks were delivered (2xx from the receiver) so far.

@@ -14,6 +14,7 @@ use super::{
     faults::FAULT_HEADER,
     payscore::Reply,
     state::{Control, Shared, reply_body},
+    v2::V2,
 };
 use crate::formatter;
 
@@ -25,14 +26,16 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     mut stopped: oneshot::Receiver<()>,
 ) {
+    let v2 = Arc::new(V2::new(&shared.keys.mchid, &shared.keys.apiv2_secret));
     loop {
         tokio::select! {
             _ = &mut stopped => break,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let shared = shared.clone();
+                let v2 = v2.clone();
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| handle(req, shared.clone()));
+                    let svc = service_fn(move |req| handle(req, shared.clone(), v2.clone()));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), svc)
                         .await;
@@ -57,6 +60,7 @@ impl std::error::Error for DropConnection {}
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
+    v2: Arc<V2>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
@@ -96,6 +100,10 @@ async fn handle(
     }
     if fault == Some(Fault::Slow) {
         tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    // APIv2: no Authorization, XML signed with the APIv2 secret.
+    if V2::serves(&path) {
+        return Ok(v2.handle(&method, &path, &body));
     }
 
     let reply = if let Some(rest) = path.strip_prefix("/sandbox/payscore/") {

@@ -109,6 +109,10 @@ impl Shared {
         self.orders().order(&self.keys.mchid, out_order_no)
     }
 
+    pub(crate) fn query_id(&self, out_order_no: &str) -> Option<String> {
+        self.orders().query_id(&self.keys.mchid, out_order_no)
+    }
+
     pub(crate) fn callbacks_delivered(&self) -> usize {
         self.delivered.load(Ordering::SeqCst)
     }
