@@ -65,6 +65,7 @@ pub mod options;
 mod response;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+mod sensitive;
 mod template;
 pub mod transformer;
 mod transport;
@@ -78,6 +79,7 @@ pub use client::Client;
 pub use error::{Error, VerificationFailure};
 pub use options::Options;
 pub use response::ResponseExt;
+pub use sensitive::Encryptor;
 
 /// A response as received: status, headers and the whole body.
 pub type Response = http::Response<bytes::Bytes>;
