@@ -149,6 +149,11 @@ impl Core {
             ApiVersion::V3
         };
         if api == ApiVersion::V2 {
+            if options.upload_part().is_some() {
+                return Err(Error::Options(
+                    "APIv2 calls take `xml`, not an upload".into(),
+                ));
+            }
             return crate::middleware::xml::prepare(
                 self,
                 method,
@@ -172,6 +177,22 @@ impl Core {
         headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
         headers.insert(header::USER_AGENT, self.user_agent.clone());
         let body = match (options.get("json"), options.get("body")) {
+            _ if options.upload_part().is_some() => {
+                if options.get("json").is_some() || options.get("body").is_some() {
+                    return Err(Error::Options(
+                        "an upload carries its own body; give no `json` or `body`".into(),
+                    ));
+                }
+                let upload = options
+                    .upload_part()
+                    .map(|u| (u.body.clone(), u.content_type.clone()));
+                let (bytes, content_type) = upload.unwrap_or_default();
+                let value = HeaderValue::from_str(&content_type).map_err(|_| {
+                    Error::Options("the upload's Content-Type cannot be sent".into())
+                })?;
+                headers.insert(header::CONTENT_TYPE, value);
+                bytes
+            }
             (Some(_), Some(_)) => {
                 return Err(Error::Options("give `json` or `body`, not both".into()));
             }
@@ -215,6 +236,7 @@ impl Core {
             timeout,
             verify_response: true,
             security: false,
+            signed_body: options.upload_part().map(|u| u.signed.clone()),
         });
         Ok(request)
     }

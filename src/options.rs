@@ -45,18 +45,32 @@ pub const RESERVED_KEYS: &[&str] = &[
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     map: Map<String, Value>,
+    /// A binary body that JSON cannot carry (a media upload).
+    upload: Option<Upload>,
     /// Why the value given could not be options; reported at call time,
     /// because `From` cannot fail.
     invalid: Option<String>,
 }
 
+/// A binary body and what its signature covers instead of the bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    pub(crate) body: bytes::Bytes,
+    pub(crate) content_type: String,
+    pub(crate) signed: String,
+}
+
 impl From<Value> for Options {
     fn from(value: Value) -> Self {
         match value {
-            Value::Object(map) => Self { map, invalid: None },
+            Value::Object(map) => Self {
+                map,
+                ..Self::default()
+            },
             Value::Null => Self::default(),
             other => Self {
                 map: Map::new(),
+                upload: None,
                 invalid: Some(format!(
                     "options must be a JSON object, got {}",
                     kind_of(&other)
@@ -68,7 +82,10 @@ impl From<Value> for Options {
 
 impl From<Map<String, Value>> for Options {
     fn from(map: Map<String, Value>) -> Self {
-        Self { map, invalid: None }
+        Self {
+            map,
+            ..Self::default()
+        }
     }
 }
 
@@ -181,6 +198,26 @@ impl Options {
     /// ```
     pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
         &mut self.map
+    }
+
+    /// Sends `body` (e.g. multipart) with `content_type`, signing `signed`
+    /// in its place, as WeChat Pay's media uploads require; see
+    /// [`MediaUtil`](crate::util::media::MediaUtil), which fills this in.
+    ///
+    /// ```
+    /// let o = wechatpay::Options::new().upload(bytes::Bytes::from_static(b"--b\r\n"), "multipart/form-data; boundary=b", r#"{"filename":"a.png","sha256":"00"}"#);
+    /// ```
+    pub fn upload(mut self, body: bytes::Bytes, content_type: &str, signed: &str) -> Self {
+        self.upload = Some(Upload {
+            body,
+            content_type: content_type.to_string(),
+            signed: signed.to_string(),
+        });
+        self
+    }
+
+    pub(crate) fn upload_part(&self) -> Option<&Upload> {
+        self.upload.as_ref()
     }
 
     pub(crate) fn check(&self) -> Result<(), Error> {

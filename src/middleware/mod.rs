@@ -137,6 +137,9 @@ pub struct CallContext {
     /// Only the certificate downloader turns this off: it must read the
     /// reply before it has the key that verifies it, and verifies it itself.
     pub(crate) verify_response: bool,
+    /// What the signature covers when it is not the body: the meta JSON
+    /// of a media upload.
+    pub(crate) signed_body: Option<String>,
     /// APIv2's `security: true`: this call presents the merchant client certificate.
     pub(crate) security: bool,
 }

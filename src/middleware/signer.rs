@@ -29,8 +29,15 @@ impl Signer {
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
-        let body = std::str::from_utf8(request.body())
-            .map_err(|_| Error::Options("an APIv3 body must be UTF-8 text".into()))?;
+        let signed_body = request
+            .extensions()
+            .get::<super::CallContext>()
+            .and_then(|c| c.signed_body.as_deref());
+        let body = match signed_body {
+            Some(meta) => meta,
+            None => std::str::from_utf8(request.body())
+                .map_err(|_| Error::Options("an APIv3 body must be UTF-8 text".into()))?,
+        };
         let timestamp = formatter::timestamp().to_string();
         let nonce = formatter::nonce(32);
         let message =

@@ -171,6 +171,7 @@ pub(crate) fn prepare(
         timeout,
         verify_response: true,
         security,
+        signed_body: None,
     });
     Ok(request)
 }

@@ -1,3 +1,4 @@
 //! Utilities beside the client (PHP's `Util\*`).
 
+pub mod media;
 pub mod pem;

@@ -212,6 +212,29 @@ fn parse_authorization(value: &str) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
+/// What WeChat Pay checks the signature against: the body, or for a media
+/// upload the `meta` part's JSON.
+fn signed_text(headers: &http::HeaderMap, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let multipart = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return text;
+    }
+    let Some(at) = text.find("name=\"meta\"") else {
+        return String::new();
+    };
+    let rest = &text[at..];
+    let start = rest.find("\r\n\r\n").map(|i| i + 4).unwrap_or(0);
+    let end = rest[start..]
+        .find("\r\n--")
+        .map(|i| start + i)
+        .unwrap_or(start);
+    rest[start..end].to_string()
+}
+
 async fn handle(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
@@ -252,7 +275,7 @@ async fn handle(
                 &target,
                 get("timestamp"),
                 get("nonce_str"),
-                std::str::from_utf8(&body).unwrap_or(""),
+                &signed_text(&headers, &body),
             );
             let ok = order == ["mchid", "serial_no", "timestamp", "nonce_str", "signature"]
                 && get("mchid") == MCHID
