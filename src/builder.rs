@@ -56,6 +56,9 @@ pub struct Builder {
     secret: Option<String>,
     client_cert: Option<ClientCert>,
     root_certs: Vec<String>,
+    /// Set only by the certificate downloader, which must call before it
+    /// has any WeChat Pay key and verifies the reply itself.
+    bootstrap: bool,
 }
 
 impl std::fmt::Debug for Builder {
@@ -279,6 +282,12 @@ impl Builder {
         self
     }
 
+    /// For [`certificates::download_with`](crate::certificates::download_with) only.
+    pub(crate) fn bootstrapping(mut self) -> Self {
+        self.bootstrap = true;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// ```
@@ -311,7 +320,7 @@ impl Builder {
             for (s, k) in self.certs {
                 store.insert(s, k);
             }
-            if store.is_empty() {
+            if store.is_empty() && !self.bootstrap {
                 return Err(Error::Config(
                     "at least one WeChat Pay public key or platform certificate (`cert`) is required"
                         .into(),

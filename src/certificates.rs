@@ -133,6 +133,28 @@ pub async fn download(client: &Client, apiv3_key: &str) -> Result<Vec<PlatformCe
     Ok(out)
 }
 
+/// Downloads with a client that has no WeChat Pay key yet, the first step
+/// of a platform-certificate setup (PHP's `CertificateDownloader.php`): the
+/// builder needs `mchid`, `serial` and `private_key`; `cert`s are optional.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), wechatpay::Error> {
+/// use wechatpay::{Builder, crypto::PrivateKey};
+/// let builder = Builder::new()
+///     .mchid("1900000001")
+///     .serial("5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+///     .private_key(PrivateKey::from_pem("file:///path/to/apiclient_key.pem")?);
+/// let certs = wechatpay::certificates::download_with(builder, "0123456789abcdef0123456789abcdef").await?;
+/// # Ok(()) }
+/// ```
+pub async fn download_with(
+    builder: crate::Builder,
+    apiv3_key: &str,
+) -> Result<Vec<PlatformCertificate>, Error> {
+    let client = builder.bootstrapping().build()?;
+    download(&client, apiv3_key).await
+}
+
 /// How a background refresh is doing.
 ///
 /// ```

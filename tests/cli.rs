@@ -250,3 +250,58 @@ fn notify_decrypt_verifies_and_prints_the_resource() {
         .unwrap());
     assert_eq!(forged.status.code(), Some(4));
 }
+
+#[test]
+fn certificates_download_writes_each_certificate() {
+    let sandbox = wechatpay::sandbox::Sandbox::builder()
+        .signing_mode(wechatpay::sandbox::SigningMode::Certificate)
+        .start_blocking()
+        .unwrap();
+    let keys = sandbox.keys();
+    let dir = std::env::temp_dir().join(format!("wechatpay-certs-{}", formatter::nonce(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_file = dir.join("apiclient_key.pem");
+    std::fs::write(&key_file, &keys.merchant_private_key_pem).unwrap();
+    let run = |apiv3: &str| {
+        Command::new(BIN)
+            .args([
+                "certificates",
+                "download",
+                "-k",
+                apiv3,
+                "-m",
+                &keys.mchid,
+                "-s",
+                &keys.serial,
+                "-u",
+                &sandbox.base_uri(),
+            ])
+            .arg("-f")
+            .arg(&key_file)
+            .arg("-o")
+            .arg(&dir)
+            .env_remove("WECHATPAY_APIV3_KEY")
+            .output()
+            .unwrap()
+    };
+    let out = run(&keys.apiv3_key);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&keys.platform_cert_serial), "{stdout}");
+    let written =
+        std::fs::read_to_string(dir.join(format!("wechatpay_{}.pem", keys.platform_cert_serial)))
+            .unwrap();
+    assert_eq!(written.trim(), keys.platform_cert_pem.trim());
+    let wrong = run("0123456789abcdef0123456789abcdef");
+    assert_eq!(
+        wrong.status.code(),
+        Some(1),
+        "a key that does not decrypt is a crypto error"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,6 +3,7 @@
 //! ```text
 //! wechatpay request GET v3/certificates
 //! wechatpay request POST 'v3/payscore/serviceorder/{out_order_no}/sync' '{"out_order_no":"A1","json":{…}}'
+//! wechatpay certificates download -k APIV3KEY -m MCHID -f apiclient_key.pem -s SERIAL -o .
 //! wechatpay notify decrypt --timestamp … --nonce … --serial … --signature … < body.json
 //! wechatpay sandbox --listen 127.0.0.1:8080 --keys-out ./sandbox-keys
 //! ```
@@ -10,6 +11,7 @@
 //! Exit status: 0 success, 2 usage or configuration error, 3 WeChat Pay
 //! answered an error (`Error::Api`), 4 a response failed verification, 1 anything else.
 
+mod certificates;
 mod config;
 mod notify;
 mod request;
@@ -44,6 +46,11 @@ enum Command {
         /// The options map as JSON: path variables, json, query, headers…
         options: Option<String>,
     },
+    /// Platform certificates.
+    Certificates {
+        #[command(subcommand)]
+        command: CertificatesCommand,
+    },
     /// Callbacks (notifications).
     Notify {
         #[command(subcommand)]
@@ -51,6 +58,12 @@ enum Command {
     },
     /// Run the embedded WeChat Pay sandbox until stopped.
     Sandbox(sandbox::SandboxArgs),
+}
+
+#[derive(Subcommand)]
+enum CertificatesCommand {
+    /// Download, decrypt and verify the platform certificates; write wechatpay_<SERIAL>.pem.
+    Download(certificates::DownloadArgs),
 }
 
 #[derive(Subcommand)]
@@ -94,6 +107,12 @@ fn main() -> ExitCode {
                 }
                 fail(&e)
             }
+        },
+        Command::Certificates {
+            command: CertificatesCommand::Download(args),
+        } => match certificates::download(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
         },
         Command::Notify {
             command: NotifyCommand::Decrypt(args),
