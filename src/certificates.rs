@@ -11,7 +11,7 @@ use http::Method;
 use serde::Deserialize;
 
 use crate::{
-    CertStore, Client, Error, Options, crypto::aes_gcm, formatter, middleware::verify_signed,
+    CertStore, Client, Error, Options, crypto::aes_gcm, middleware::verified,
     util::pem::Certificate,
 };
 
@@ -119,17 +119,7 @@ pub async fn download(client: &Client, apiv3_key: &str) -> Result<Vec<PlatformCe
     for c in &out {
         own.insert(c.serial_no.clone(), c.certificate.public_key().clone());
     }
-    if let Err(reason) = verify_signed(
-        &own,
-        response.headers(),
-        response.body(),
-        formatter::timestamp(),
-    ) {
-        return Err(Error::Verification {
-            reason,
-            response: Box::new(response),
-        });
-    }
+    verified(&own, response)?;
     Ok(out)
 }
 

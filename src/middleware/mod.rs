@@ -38,7 +38,7 @@ mod verifier;
 pub(crate) mod xml;
 
 pub(crate) use signer::{Credentials, Signer};
-pub(crate) use verifier::{Verifier, verify as verify_signed};
+pub(crate) use verifier::{Verifier, verified, verify as verify_signed};
 pub(crate) use xml::XmlLayer;
 
 /// A request as the stack sees it: the full URI, headers and the whole body.

@@ -37,20 +37,26 @@ impl Middleware for Verifier {
             let response = next.run(request).await?;
             let status = response.status();
             if check && (status.is_success() || status.is_redirection()) {
-                if let Err(reason) = verify(
-                    &self.certs,
-                    response.headers(),
-                    response.body(),
-                    formatter::timestamp(),
-                ) {
-                    return Err(Error::Verification {
-                        reason,
-                        response: Box::new(response),
-                    });
-                }
+                return verified(&self.certs, response);
             }
             Ok(response)
         })
+    }
+}
+
+/// `response` back if it verifies against `certs`, else the error holding it.
+pub(crate) fn verified(certs: &CertStore, response: Response) -> Result<Response, Error> {
+    match verify(
+        certs,
+        response.headers(),
+        response.body(),
+        formatter::timestamp(),
+    ) {
+        Ok(()) => Ok(response),
+        Err(reason) => Err(Error::Verification {
+            reason,
+            response: Box::new(response),
+        }),
     }
 }
 
