@@ -8,11 +8,17 @@
 //! `Runtime::block_on`) is allowed on a thread that is itself a runtime
 //! worker.
 
-use std::{future::Future, sync::mpsc};
+use std::{cell::Cell, future::Future, sync::mpsc};
 
 use tokio::runtime::{Builder, Runtime};
 
 use crate::Error;
+
+thread_local! {
+    /// Set on the clients' runtime threads, where waiting for a task of the
+    /// same runtime could wait forever; blocking verbs are refused there.
+    static ON_ENGINE_THREAD: Cell<bool> = const { Cell::new(false) };
+}
 
 pub(crate) struct Engine {
     runtime: Option<Runtime>,
@@ -23,6 +29,7 @@ impl Engine {
         let runtime = Builder::new_multi_thread()
             .worker_threads(worker_threads.max(1))
             .thread_name("wechatpay")
+            .on_thread_start(|| ON_ENGINE_THREAD.with(|f| f.set(true)))
             .enable_all()
             .build()
             .map_err(|e| Error::Config(format!("could not start the I/O runtime: {e}")))?;
@@ -70,6 +77,13 @@ impl Engine {
         F: Future<Output = Result<T, Error>> + Send + 'static,
         T: Send + 'static,
     {
+        if ON_ENGINE_THREAD.with(Cell::get) {
+            return Err(Error::Config(
+                "a blocking verb was called on the client's own I/O thread (from a middleware or \
+                 background task), where it would wait for itself; use the async verb there"
+                    .into(),
+            ));
+        }
         let (tx, rx) = mpsc::sync_channel(1);
         self.runtime().spawn(async move {
             let _ = tx.send(task.await);

@@ -136,7 +136,9 @@ impl Chain {
     }
 
     /// Sends the request with `method`, blocking this thread until the
-    /// verified response arrives. Works inside a tokio runtime too.
+    /// verified response arrives. Works inside a tokio runtime too; only on
+    /// a client's own I/O thread (inside a middleware) is it refused with
+    /// `Error::Config`, since it could wait for itself there.
     ///
     /// ```no_run
     /// # fn f(client: &wechatpay::Client) -> Result<(), wechatpay::Error> {

@@ -503,3 +503,80 @@ fn apiv2_paths_are_recognised_in_any_case() {
     }
     assert!(server.seen().is_empty());
 }
+
+/// Calls a blocking verb from inside the stack, i.e. on the client's own thread.
+struct BlockingInside(wechatpay::Client);
+
+impl Middleware for BlockingInside {
+    fn handle<'a>(
+        &'a self,
+        request: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<wechatpay::Response, Error>> {
+        Box::pin(async move {
+            if request.uri().path() == "/v3/outer" {
+                return self.0.chain("v3/inner").get(());
+            }
+            next.run(request).await
+        })
+    }
+}
+
+#[test]
+fn a_blocking_call_on_the_clients_own_thread_is_an_error_not_a_deadlock() {
+    let server = TestServer::start();
+    let inner = server.client();
+    let client = Builder::new()
+        .mchid(support::MCHID)
+        .serial(support::SERIAL)
+        .private_key(support::merchant_key())
+        .cert(
+            support::PUB_KEY_ID,
+            support::platform_key().public_key().unwrap(),
+        )
+        .base_uri(server.base_uri())
+        .middleware(BlockingInside(inner))
+        .build()
+        .unwrap();
+    // Blocking on a client's I/O thread is refused, whichever client is called…
+    let err = client.chain("v3/outer").get(()).unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ref m) if m.contains("own I/O thread")),
+        "{err:?}"
+    );
+    // …and above all a client calling itself, which would wait for itself forever.
+    let self_calling = std::sync::Arc::new(std::sync::OnceLock::<wechatpay::Client>::new());
+    struct SelfCall(std::sync::Arc<std::sync::OnceLock<wechatpay::Client>>);
+    impl Middleware for SelfCall {
+        fn handle<'a>(
+            &'a self,
+            request: Request,
+            next: Next<'a>,
+        ) -> BoxFuture<'a, Result<wechatpay::Response, Error>> {
+            Box::pin(async move {
+                if request.uri().path() == "/v3/outer" {
+                    return self.0.get().unwrap().chain("v3/inner").get(());
+                }
+                next.run(request).await
+            })
+        }
+    }
+    let c = Builder::new()
+        .mchid(support::MCHID)
+        .serial(support::SERIAL)
+        .private_key(support::merchant_key())
+        .cert(
+            support::PUB_KEY_ID,
+            support::platform_key().public_key().unwrap(),
+        )
+        .base_uri(server.base_uri())
+        .middleware(SelfCall(self_calling.clone()))
+        .build()
+        .unwrap();
+    let _ = self_calling.set(c.clone());
+    let err = c.chain("v3/outer").get(()).unwrap_err();
+    assert!(
+        matches!(err, Error::Config(ref m) if m.contains("own I/O thread")),
+        "{err:?}"
+    );
+}
