@@ -94,3 +94,8 @@ fn assert_send_sync() {
     fn is_send<T: Send + 'static>() {}
     is_send::<Pending>();
 }
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
