@@ -15,6 +15,10 @@ use crate::{
 };
 
 /// The default host of WeChat Pay's API.
+///
+/// ```
+/// assert_eq!(wechatpay::DEFAULT_BASE_URI, "https://api.mch.weixin.qq.com/");
+/// ```
 pub const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
 
 /// Configures a [`Client`].

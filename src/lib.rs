@@ -82,6 +82,11 @@ pub use response::ResponseExt;
 pub use sensitive::Encryptor;
 
 /// A response as received: status, headers and the whole body.
+///
+/// ```
+/// let r: wechatpay::Response = http::Response::new(bytes::Bytes::from_static(b"{}"));
+/// assert_eq!(r.status(), 200);
+/// ```
 pub type Response = http::Response<bytes::Bytes>;
 
 #[allow(dead_code)]
@@ -95,7 +100,8 @@ fn assert_send_sync() {
     is_send::<Pending>();
 }
 
-/// The README's examples, compiled as doctests so they cannot rot.
+/// The README's examples, compiled as doctests so they cannot rot;
+/// it exists only under `cfg(doctest)`.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

@@ -20,6 +20,11 @@ use serde_json::{Map, Number, Value};
 use crate::Error;
 
 /// Keys with a meaning of their own; every other key is a template variable.
+///
+/// ```
+/// assert!(wechatpay::options::RESERVED_KEYS.contains(&"json"));
+/// assert!(!wechatpay::options::RESERVED_KEYS.contains(&"out_order_no"));
+/// ```
 pub const RESERVED_KEYS: &[&str] = &[
     "json",
     "query",

@@ -2431,3 +2431,13 @@ async fn control_calls_over_unsigned_http() {
     }
     assert_eq!(sandbox.order("CONTROL00002").unwrap()["state"], "EXPIRED");
 }
+
+#[tokio::test]
+async fn dropping_the_handle_closes_kept_alive_connections_too() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client().unwrap();
+    assert!(client.chain("v3/certificates").get_async(()).await.is_ok());
+    drop(sandbox);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(client.chain("v3/certificates").get_async(()).await.is_err());
+}

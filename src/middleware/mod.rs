@@ -42,14 +42,36 @@ pub(crate) use verifier::{Verifier, verified, verify as verify_signed};
 pub(crate) use xml::XmlLayer;
 
 /// A request as the stack sees it: the full URI, headers and the whole body.
+///
+/// ```
+/// let r: wechatpay::middleware::Request = http::Request::new(bytes::Bytes::new());
+/// assert!(r.body().is_empty());
+/// ```
 pub type Request = http::Request<Bytes>;
 
 /// A boxed, `Send` future, the return type of [`Middleware::handle`].
+///
+/// ```
+/// let f: wechatpay::middleware::BoxFuture<'static, u8> = Box::pin(async { 1 });
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One layer of the stack.
 ///
-/// See the [module docs](self) for an example.
+/// ```
+/// use wechatpay::middleware::{BoxFuture, Middleware, Next, Request};
+///
+/// /// Adds a header to every request.
+/// struct Tag;
+///
+/// impl Middleware for Tag {
+///     fn handle<'a>(&'a self, mut request: Request, next: Next<'a>) -> BoxFuture<'a, Result<wechatpay::Response, wechatpay::Error>> {
+///         request.headers_mut().insert("X-Tag", http::HeaderValue::from_static("1"));
+///         next.run(request)
+///     }
+/// }
+/// let builder = wechatpay::Builder::new().middleware(Tag);
+/// ```
 pub trait Middleware: Send + Sync + 'static {
     /// Handles `request`, usually by calling `next.run(request)` once or more.
     fn handle<'a>(
@@ -82,6 +104,13 @@ impl<'a> Next<'a> {
     }
 
     /// Passes `request` to the next layer, or to the network after the last.
+    ///
+    /// ```
+    /// # use wechatpay::middleware::{Next, Request};
+    /// async fn pass(next: Next<'_>, request: Request) -> Result<wechatpay::Response, wechatpay::Error> {
+    ///     next.run(request).await
+    /// }
+    /// ```
     pub fn run(self, request: Request) -> BoxFuture<'a, Result<Response, Error>> {
         match self.layers.split_first() {
             Some((layer, rest)) => layer.handle(

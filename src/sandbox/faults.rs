@@ -34,6 +34,10 @@ pub enum Fault {
 }
 
 /// The request header that asks for a fault.
+///
+/// ```
+/// let o = wechatpay::Options::new().header(wechatpay::sandbox::FAULT_HEADER, "stale_timestamp");
+/// ```
 pub const FAULT_HEADER: &str = "Wechatpay-Sandbox-Fault";
 
 const NAMES: &[(&str, Fault)] = &[

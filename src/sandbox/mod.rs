@@ -47,7 +47,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-pub use faults::Fault;
+pub use faults::{FAULT_HEADER, Fault};
 pub use keys::SandboxKeys;
 use tokio::sync::oneshot;
 
@@ -204,7 +204,14 @@ impl Drop for StopOnDrop {
 
 /// A running sandbox. Dropping it stops the server.
 ///
-/// See the [module docs](self) for an example.
+/// ```
+/// let sandbox = wechatpay::sandbox::Sandbox::start_blocking()?;
+/// let client = sandbox.client()?;
+/// assert_eq!(client.chain("v3/certificates").get(())?.status(), 200);
+/// drop(sandbox); // stops serving
+/// assert!(client.chain("v3/certificates").get(()).is_err());
+/// # Ok::<(), wechatpay::Error>(())
+/// ```
 pub struct Sandbox {
     addr: SocketAddr,
     keys: SandboxKeys,

@@ -27,14 +27,18 @@ pub(crate) async fn serve(
     mut stopped: oneshot::Receiver<()>,
 ) {
     let v2 = Arc::new(V2::new(&shared.keys.mchid, &shared.keys.apiv2_secret));
+    // Open connections live here, so that stopping the sandbox also closes
+    // the keep-alive connections clients hold: dropping the set aborts them.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             _ = &mut stopped => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let shared = shared.clone();
                 let v2 = v2.clone();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let svc = service_fn(move |req| handle(req, shared.clone(), v2.clone()));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), svc)
