@@ -13,6 +13,16 @@ use serde::{Deserialize, Serialize};
 /// One post-paid fee item (`post_payments[]`, 后付费项目).
 ///
 /// `amount` is the item's total in fen (分), not a unit price: `count` is only shown to the user.
+///
+/// ```
+/// use wechatpay::models::payscore::PostPayment;
+///
+/// let p: PostPayment = serde_json::from_str(
+///     r#"{"name": "就餐费用", "amount": 40000, "description": "就餐人均100元", "count": 4}"#,
+/// ).unwrap();
+/// assert_eq!(p.amount, Some(40000));
+/// assert_eq!(p.count, Some(4));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostPayment {
     /// Fee name (付费名称), `string[1,20]`.
@@ -30,6 +40,14 @@ pub struct PostPayment {
 }
 
 /// One merchant discount (`post_discounts[]`, 商户优惠).
+///
+/// ```
+/// use wechatpay::models::payscore::PostDiscount;
+///
+/// let d = PostDiscount { name: "新人券".into(), amount: Some(100), ..Default::default() };
+/// let json = serde_json::to_string(&d).unwrap();
+/// assert_eq!(json, r#"{"name":"新人券","amount":100}"#);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostDiscount {
     /// Discount name (优惠名称), `string[1,20]`.
@@ -47,6 +65,16 @@ pub struct PostDiscount {
 }
 
 /// Order risk fund (`risk_fund`, 服务风险金).
+///
+/// ```
+/// use wechatpay::models::payscore::RiskFund;
+///
+/// let r: RiskFund = serde_json::from_str(
+///     r#"{"name": "ESTIMATE_ORDER_COST", "amount": 10000, "description": "就餐的预估费用"}"#,
+/// ).unwrap();
+/// assert_eq!(r.name, "ESTIMATE_ORDER_COST");
+/// assert_eq!(r.amount, 10000);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskFund {
     /// One of `DEPOSIT`, `ADVANCE`, `CASH_DEPOSIT`, `ESTIMATE_ORDER_COST`.
@@ -64,6 +92,15 @@ pub struct RiskFund {
 ///
 /// Times use the `yyyyMMddHHmmss` form; on create `start_time` may also be `OnAccept`
 /// (the service starts when the user confirms).
+///
+/// ```
+/// use wechatpay::models::payscore::TimeRange;
+///
+/// let t = TimeRange { start_time: Some("OnAccept".into()), ..Default::default() };
+/// assert_eq!(serde_json::to_string(&t).unwrap(), r#"{"start_time":"OnAccept"}"#);
+/// let t: TimeRange = serde_json::from_str(r#"{"end_time": "20091225121010"}"#).unwrap();
+/// assert_eq!(t.end_time.as_deref(), Some("20091225121010"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeRange {
     /// Service start time (服务开始时间).
@@ -81,6 +118,15 @@ pub struct TimeRange {
 }
 
 /// Service location (`location`, 服务位置).
+///
+/// ```
+/// use wechatpay::models::payscore::Location;
+///
+/// let l: Location = serde_json::from_str(
+///     r#"{"start_location": "嗨客时尚主题展餐厅", "end_location": "机场"}"#,
+/// ).unwrap();
+/// assert_eq!(l.end_location.as_deref(), Some("机场"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// Where the service starts (服务开始地点), `string[1,50]`.
@@ -92,6 +138,15 @@ pub struct Location {
 }
 
 /// Device information (`device`, 设备信息).
+///
+/// ```
+/// use wechatpay::models::payscore::Device;
+///
+/// let d = Device { start_device_id: Some("HG123456".into()), ..Default::default() };
+/// let json = serde_json::to_value(&d).unwrap();
+/// assert_eq!(json["start_device_id"], "HG123456");
+/// assert!(json.get("end_device_id").is_none());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Device {
     /// Device id where the service starts (服务开始的设备ID).
@@ -186,6 +241,16 @@ pub struct CreateServiceOrder {
 }
 
 /// One collected payment in [`Collection::details`] (收款明细).
+///
+/// ```
+/// use wechatpay::models::payscore::CollectionDetail;
+///
+/// let d: CollectionDetail = serde_json::from_str(r#"{"seq": 1, "amount": 500,
+///     "paid_type": "NEWTON", "paid_time": "2025-01-01T01:00:00+08:00",
+///     "transaction_id": "4200000000000000000000000001"}"#).unwrap();
+/// assert_eq!(d.paid_type.as_deref(), Some("NEWTON"));
+/// assert!(d.promotion_detail.is_none());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectionDetail {
     /// Payment sequence number, from 1 (收款序号).
@@ -209,6 +274,15 @@ pub struct CollectionDetail {
 }
 
 /// One promotion in [`CollectionDetail::promotion_detail`] (优惠功能).
+///
+/// ```
+/// use wechatpay::models::payscore::PromotionDetail;
+///
+/// let p: PromotionDetail = serde_json::from_str(r#"{"coupon_id": "109519", "name": "单品惠",
+///     "scope": "SINGLE", "type": "CASH", "amount": 100, "merchant_contribute": 100}"#).unwrap();
+/// assert_eq!(p.promotion_type.as_deref(), Some("CASH"));
+/// assert_eq!(serde_json::to_value(&p).unwrap()["type"], "CASH");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromotionDetail {
     /// Coupon id (券ID).
@@ -247,6 +321,16 @@ pub struct PromotionDetail {
 }
 
 /// One goods line in [`PromotionDetail::goods_detail`] (单品列表).
+///
+/// ```
+/// use wechatpay::models::payscore::GoodsDetail;
+///
+/// let g: GoodsDetail = serde_json::from_str(
+///     r#"{"goods_id": "M1006", "quantity": 2, "unit_price": 100, "discount_amount": 10}"#,
+/// ).unwrap();
+/// assert_eq!(g.goods_id, "M1006");
+/// assert_eq!(g.quantity, Some(2));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoodsDetail {
     /// Goods id (商品编码).
@@ -267,6 +351,16 @@ pub struct GoodsDetail {
 }
 
 /// Collection state of a completed order (`collection`, 收款信息).
+///
+/// ```
+/// use wechatpay::models::payscore::Collection;
+///
+/// let c: Collection = serde_json::from_str(r#"{"state": "USER_PAID", "total_amount": 500,
+///     "paying_amount": 0, "paid_amount": 500,
+///     "details": [{"seq": 1, "amount": 500, "paid_type": "MCH"}]}"#).unwrap();
+/// assert_eq!(c.state, "USER_PAID");
+/// assert_eq!(c.details.unwrap()[0].paid_type.as_deref(), Some("MCH"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Collection {
     /// `USER_PAYING` (待支付) or `USER_PAID` (已支付).
@@ -572,6 +666,17 @@ pub struct CancelServiceOrder {
 }
 
 /// Response of the direct-merchant cancel (取消支付分订单).
+///
+/// ```
+/// use wechatpay::models::payscore::CancelServiceOrderResponse;
+///
+/// let r: CancelServiceOrderResponse = serde_json::from_str(r#"{
+///     "appid": "wxd678efh567hg6787", "mchid": "1230000109",
+///     "out_order_no": "1234323JKHDFE1243252", "service_id": "2002000000000558128851361561536",
+///     "order_id": "15646546545165651651"
+/// }"#).unwrap();
+/// assert_eq!(r.order_id, "15646546545165651651");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelServiceOrderResponse {
     /// App id (公众账号ID).
@@ -592,6 +697,16 @@ pub struct CancelServiceOrderResponse {
 }
 
 /// `detail` of a sync call (内容信息详情), required when `type` is `Order_Paid`.
+///
+/// ```
+/// use wechatpay::models::payscore::SyncDetail;
+///
+/// let d: SyncDetail = serde_json::from_str(
+///     r#"{"seq": 1, "paid_time": "2019-11-11T16:24:05+08:00", "paid_amount": 100}"#,
+/// ).unwrap();
+/// assert_eq!(d.paid_time, "2019-11-11T16:24:05+08:00");
+/// assert_eq!(d.paid_amount, Some(100));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncDetail {
     /// Payment sequence number (收款序号).

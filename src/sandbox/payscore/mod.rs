@@ -47,6 +47,16 @@ use crate::models::payscore::{
 };
 
 /// The answer to one call: an HTTP status and a JSON body, `None` for an empty body (204).
+///
+/// ```
+/// use wechatpay::sandbox::payscore::PayScore;
+///
+/// let mut ps = PayScore::new();
+/// let (reply, events) = ps.handle("1900000001", "GET", "/v3/nowhere", "", b"", 0);
+/// assert_eq!(reply.status, 404);
+/// assert_eq!(reply.code(), Some("NOT_FOUND"));
+/// assert!(events.is_empty());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// HTTP status code.
@@ -57,6 +67,15 @@ pub struct Reply {
 
 impl Reply {
     /// 200 with a JSON body.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::Reply;
+    ///
+    /// let reply = Reply::ok(json!({"state": "DONE"}));
+    /// assert_eq!(reply.status, 200);
+    /// assert_eq!(reply.body.unwrap()["state"], "DONE");
+    /// ```
     pub fn ok(body: Value) -> Self {
         Reply {
             status: 200,
@@ -65,6 +84,14 @@ impl Reply {
     }
 
     /// 204 with no body.
+    ///
+    /// ```
+    /// use wechatpay::sandbox::payscore::Reply;
+    ///
+    /// let reply = Reply::no_content();
+    /// assert_eq!(reply.status, 204);
+    /// assert!(reply.body.is_none());
+    /// ```
     pub fn no_content() -> Self {
         Reply {
             status: 204,
@@ -73,6 +100,14 @@ impl Reply {
     }
 
     /// An error reply `{"code": code, "message": message}`.
+    ///
+    /// ```
+    /// use wechatpay::sandbox::payscore::Reply;
+    ///
+    /// let reply = Reply::error(400, "PARAM_ERROR", "appid is required");
+    /// assert_eq!(reply.status, 400);
+    /// assert_eq!(reply.body.unwrap()["message"], "appid is required");
+    /// ```
     pub fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
         let message: String = message.into();
         Reply {
@@ -82,22 +117,62 @@ impl Reply {
     }
 
     /// The documented 500 `SYSTEM_ERROR`, for callers simulating an outage.
+    ///
+    /// ```
+    /// use wechatpay::sandbox::payscore::Reply;
+    ///
+    /// let reply = Reply::system_error();
+    /// assert_eq!(reply.status, 500);
+    /// assert_eq!(reply.code(), Some("SYSTEM_ERROR"));
+    /// ```
     pub fn system_error() -> Self {
         Reply::error(500, "SYSTEM_ERROR", "系统异常，请稍后重试")
     }
 
     /// The `code` of an error body, if this is one.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::Reply;
+    ///
+    /// let reply = Reply::error(404, "ORDER_NOT_EXIST", "no such order");
+    /// assert_eq!(reply.code(), Some("ORDER_NOT_EXIST"));
+    /// assert_eq!(Reply::ok(json!({"state": "DONE"})).code(), None);
+    /// ```
     pub fn code(&self) -> Option<&str> {
         self.body.as_ref()?.get("code")?.as_str()
     }
 
     /// The `message` of an error body, if this is one.
+    ///
+    /// ```
+    /// use wechatpay::sandbox::payscore::Reply;
+    ///
+    /// let reply = Reply::error(405, "METHOD_NOT_ALLOWED", "allowed methods: POST");
+    /// assert_eq!(reply.message(), Some("allowed methods: POST"));
+    /// assert_eq!(Reply::no_content().message(), None);
+    /// ```
     pub fn message(&self) -> Option<&str> {
         self.body.as_ref()?.get("message")?.as_str()
     }
 }
 
 /// A notification WeChat Pay would send to the merchant's `notify_url`.
+///
+/// ```
+/// use serde_json::json;
+/// use wechatpay::sandbox::payscore::{Event, PayScore};
+///
+/// let mut ps = PayScore::new();
+/// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+/// ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+/// let events = ps.user_confirm("1900000001", "ORDER_0001", 0).unwrap();
+/// let Event::UserConfirmed { resource, .. } = &events[0] else { panic!("{events:?}") };
+/// assert_eq!(resource["state"], "DOING");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// `PAYSCORE.USER_CONFIRM`: the user confirmed the order.
@@ -122,6 +197,18 @@ pub enum Event {
 
 impl Event {
     /// The notification's `event_type`: `PAYSCORE.USER_CONFIRM` or `PAYSCORE.USER_PAID`.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::Event;
+    ///
+    /// let event = Event::UserPaid {
+    ///     out_order_no: "ORDER_0001".into(),
+    ///     notify_url: "https://merchant.example/notify".into(),
+    ///     resource: json!({"state": "DONE"}),
+    /// };
+    /// assert_eq!(event.event_type(), "PAYSCORE.USER_PAID");
+    /// ```
     pub fn event_type(&self) -> &'static str {
         match self {
             Event::UserConfirmed { .. } => "PAYSCORE.USER_CONFIRM",
@@ -130,6 +217,18 @@ impl Event {
     }
 
     /// The notification's `summary` as WeChat words it.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::Event;
+    ///
+    /// let event = Event::UserConfirmed {
+    ///     out_order_no: "ORDER_0001".into(),
+    ///     notify_url: "https://merchant.example/notify".into(),
+    ///     resource: json!({"state": "DOING"}),
+    /// };
+    /// assert_eq!(event.summary(), "微信支付分服务订单用户已确认");
+    /// ```
     pub fn summary(&self) -> &'static str {
         match self {
             Event::UserConfirmed { .. } => "微信支付分服务订单用户已确认",
@@ -139,6 +238,16 @@ impl Event {
 }
 
 /// Knobs of the sandbox.
+///
+/// ```
+/// use wechatpay::sandbox::payscore::{PayScore, Rules};
+///
+/// assert!(Rules::default().check_total_amount);
+/// // To replay WeChat's own example bodies, whose totals do not add up:
+/// let rules = Rules { check_total_amount: false };
+/// let ps = PayScore::with_rules(rules);
+/// assert!(ps.order("1900000001", "ORDER_0001").is_none());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     /// Reject complete/modify whose `total_amount` is not the sum of the `post_payments`
@@ -347,6 +456,21 @@ fn to_json<T: Serialize>(v: &T) -> Value {
 }
 
 /// The in-memory Pay-Score service: orders keyed by (mchid, sub_mchid or `""`, out_order_no).
+///
+/// ```
+/// use serde_json::json;
+/// use wechatpay::sandbox::payscore::PayScore;
+///
+/// let mut ps = PayScore::new();
+/// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+/// ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+/// ps.user_confirm("1900000001", "ORDER_0001", 0).unwrap();
+/// let order = ps.order("1900000001", "ORDER_0001").unwrap();
+/// assert_eq!(order["state"], "DOING");
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct PayScore {
     orders: BTreeMap<Key, Order>,
@@ -364,11 +488,38 @@ struct Ctx<'a> {
 
 impl PayScore {
     /// An empty sandbox with default [`Rules`].
+    ///
+    /// ```
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let ps = PayScore::new();
+    /// assert!(ps.order("1900000001", "ORDER_0001").is_none());
+    /// assert!(ps.query_id("1900000001", "ORDER_0001").is_none());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// An empty sandbox with the given [`Rules`].
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::{PayScore, Rules};
+    ///
+    /// let mut ps = PayScore::with_rules(Rules { check_total_amount: false });
+    /// # let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    /// #     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    /// #     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    /// #     "risk_fund": {"name": "DEPOSIT", "amount": 9900},
+    /// #     "need_user_confirm": false}).to_string();
+    /// # ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// // ORDER_0001 is in DOING. Its completion total 400 is not the 500 of post_payments:
+    /// let complete = json!({"appid": "wxd678efh567hg6787", "service_id": "500001",
+    ///     "post_payments": [{"name": "租借费", "amount": 500}], "total_amount": 400}).to_string();
+    /// let path = "/v3/payscore/serviceorder/ORDER_0001/complete";
+    /// let (reply, _) = ps.handle("1900000001", "POST", path, "", complete.as_bytes(), 0);
+    /// assert_eq!(reply.status, 200);
+    /// ```
     pub fn with_rules(options: Rules) -> Self {
         PayScore {
             options,
@@ -380,6 +531,22 @@ impl PayScore {
     ///
     /// `path` is the URL path (segments percent-encoded), `query` the raw query string without
     /// `?`. Never panics; whatever the input, the answer is a [`Reply`].
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    ///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    ///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    ///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+    /// let path = "/v3/payscore/serviceorder";
+    /// let (reply, events) = ps.handle("1900000001", "POST", path, "", create.as_bytes(), 0);
+    /// assert_eq!(reply.status, 200);
+    /// assert_eq!(reply.body.unwrap()["state"], "CREATED");
+    /// assert!(events.is_empty());
+    /// ```
     pub fn handle(
         &mut self,
         mchid: &str,
@@ -404,6 +571,22 @@ impl PayScore {
     /// # Errors
     /// 404 `ORDER_NOT_EXIST`; 400 `INVALID_REQUEST` when the order is not `CREATED` or the
     /// number is ambiguous across sub-merchants.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    ///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    ///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    ///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+    /// ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// let events = ps.user_confirm("1900000001", "ORDER_0001", 1_735_660_800).unwrap();
+    /// assert_eq!(events[0].event_type(), "PAYSCORE.USER_CONFIRM");
+    /// let order = ps.order("1900000001", "ORDER_0001").unwrap();
+    /// assert_eq!(order["time_range"]["start_time"], "20250101000000");
+    /// ```
     pub fn user_confirm(
         &mut self,
         mchid: &str,
@@ -438,6 +621,29 @@ impl PayScore {
     ///
     /// # Errors
     /// 404 `ORDER_NOT_EXIST`; 400 `INVALID_REQUEST` when nothing is left to pay.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// # let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    /// #     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    /// #     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    /// #     "risk_fund": {"name": "DEPOSIT", "amount": 9900},
+    /// #     "need_user_confirm": false}).to_string();
+    /// # ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// # let complete = json!({"appid": "wxd678efh567hg6787", "service_id": "500001",
+    /// #     "post_payments": [{"name": "租借费", "amount": 500}], "total_amount": 500}).to_string();
+    /// # let path = "/v3/payscore/serviceorder/ORDER_0001/complete";
+    /// # ps.handle("1900000001", "POST", path, "", complete.as_bytes(), 0);
+    /// // ORDER_0001 is completed and waits for the user's 500 fen.
+    /// let events = ps.user_pay("1900000001", "ORDER_0001", 0).unwrap();
+    /// assert_eq!(events[0].event_type(), "PAYSCORE.USER_PAID");
+    /// let order = ps.order("1900000001", "ORDER_0001").unwrap();
+    /// assert_eq!(order["collection"]["state"], "USER_PAID");
+    /// assert_eq!(order["collection"]["paid_amount"], 500);
+    /// ```
     pub fn user_pay(
         &mut self,
         mchid: &str,
@@ -485,6 +691,30 @@ impl PayScore {
     ///
     /// # Errors
     /// 404 `ORDER_NOT_EXIST`; 400 `INVALID_REQUEST` when nothing is left to pay.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// # let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    /// #     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    /// #     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    /// #     "risk_fund": {"name": "DEPOSIT", "amount": 9900},
+    /// #     "need_user_confirm": false}).to_string();
+    /// # ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// # let complete = json!({"appid": "wxd678efh567hg6787", "service_id": "500001",
+    /// #     "post_payments": [{"name": "租借费", "amount": 500}], "total_amount": 500}).to_string();
+    /// # let path = "/v3/payscore/serviceorder/ORDER_0001/complete";
+    /// # ps.handle("1900000001", "POST", path, "", complete.as_bytes(), 0);
+    /// // ORDER_0001 is completed and waits for the user's 500 fen.
+    /// ps.user_paying_at_cashier("1900000001", "ORDER_0001", 0).unwrap();
+    /// let sync = json!({"appid": "wxd678efh567hg6787", "service_id": "500001",
+    ///     "type": "Order_Paid", "detail": {"paid_time": "20250101000000"}}).to_string();
+    /// let path = "/v3/payscore/serviceorder/ORDER_0001/sync";
+    /// let (reply, _) = ps.handle("1900000001", "POST", path, "", sync.as_bytes(), 60);
+    /// assert_eq!(reply.code(), Some("INVALID_REQUEST"));
+    /// ```
     pub fn user_paying_at_cashier(
         &mut self,
         mchid: &str,
@@ -507,6 +737,22 @@ impl PayScore {
     ///
     /// # Errors
     /// 404 `ORDER_NOT_EXIST`; 400 `INVALID_REQUEST` when the order is not `CREATED`.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    ///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    ///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    ///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+    /// ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// ps.expire("1900000001", "ORDER_0001").unwrap();
+    /// let order = ps.order("1900000001", "ORDER_0001").unwrap();
+    /// assert_eq!(order["state"], "EXPIRED");
+    /// assert_eq!(ps.expire("1900000001", "ORDER_0001").unwrap_err().status, 400);
+    /// ```
     pub fn expire(&mut self, mchid: &str, out_order_no: &str) -> Result<(), Reply> {
         let key = self.locate(mchid, out_order_no)?;
         let order = self.orders.get_mut(&key).ok_or_else(order_not_exist)?;
@@ -518,6 +764,21 @@ impl PayScore {
     }
 
     /// The order as the query API would answer it, for inspection.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    ///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    ///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    ///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+    /// ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// let order = ps.order("1900000001", "ORDER_0001").unwrap();
+    /// assert_eq!(order["state"], "CREATED");
+    /// assert!(ps.order("1900000001", "ORDER_9999").is_none());
+    /// ```
     pub fn order(&self, mchid: &str, out_order_no: &str) -> Option<Value> {
         let key = self.locate(mchid, out_order_no).ok()?;
         self.orders.get(&key).map(Order::query_view)
@@ -525,6 +786,22 @@ impl PayScore {
 
     /// The `query_id` the confirmation mini-program would hand back for this order; it can
     /// replace `out_order_no` in the query API.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use wechatpay::sandbox::payscore::PayScore;
+    ///
+    /// let mut ps = PayScore::new();
+    /// let create = json!({"out_order_no": "ORDER_0001", "appid": "wxd678efh567hg6787",
+    ///     "service_id": "500001", "service_introduction": "充电宝租借", "openid": "oUser",
+    ///     "time_range": {"start_time": "OnAccept"}, "notify_url": "https://example.com/notify",
+    ///     "risk_fund": {"name": "DEPOSIT", "amount": 9900}}).to_string();
+    /// ps.handle("1900000001", "POST", "/v3/payscore/serviceorder", "", create.as_bytes(), 0);
+    /// let query_id = ps.query_id("1900000001", "ORDER_0001").unwrap();
+    /// let q = format!("query_id={query_id}&service_id=500001&appid=wxd678efh567hg6787");
+    /// let (reply, _) = ps.handle("1900000001", "GET", "/v3/payscore/serviceorder", &q, b"", 0);
+    /// assert_eq!(reply.body.unwrap()["out_order_no"], "ORDER_0001");
+    /// ```
     pub fn query_id(&self, mchid: &str, out_order_no: &str) -> Option<String> {
         let key = self.locate(mchid, out_order_no).ok()?;
         self.orders.get(&key).map(|o| o.query_id.clone())
