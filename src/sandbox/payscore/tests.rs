@@ -1,3 +1,4 @@
+use super::time::{fmt_compact, parse_compact, parse_rfc3339};
 use super::*;
 
 const MCH: &str = "1900000001";
