@@ -11,7 +11,7 @@ use std::sync::{
 use serde_json::json;
 use support::{Mode, TestServer};
 use wechatpay::{
-    Builder, Error, Options, VerificationFailure, chain,
+    Error, Options, VerificationFailure, chain,
     middleware::{BoxFuture, Middleware, Next, Request, clone_request},
 };
 
@@ -186,14 +186,8 @@ fn base_uri_option_overrides_for_one_call() {
 #[test]
 fn base_uri_path_prefix_is_kept() {
     let server = TestServer::start();
-    let client = Builder::new()
-        .mchid(support::MCHID)
-        .serial(support::SERIAL)
-        .private_key(support::merchant_key())
-        .cert(
-            support::PUB_KEY_ID,
-            support::platform_key().public_key().unwrap(),
-        )
+    let client = server
+        .builder()
         .base_uri(format!("{}prefix/", server.base_uri()))
         .build()
         .unwrap();
@@ -246,15 +240,8 @@ fn redirects_are_not_followed() {
 #[test]
 fn response_size_is_capped() {
     let server = TestServer::start();
-    let client = Builder::new()
-        .mchid(support::MCHID)
-        .serial(support::SERIAL)
-        .private_key(support::merchant_key())
-        .cert(
-            support::PUB_KEY_ID,
-            support::platform_key().public_key().unwrap(),
-        )
-        .base_uri(server.base_uri())
+    let client = server
+        .builder()
         .max_response_bytes(1 << 20)
         .build()
         .unwrap();
@@ -281,14 +268,8 @@ fn timeout_option_bounds_one_call() {
 
 #[test]
 fn connection_refused_is_a_transport_error() {
-    let client = Builder::new()
-        .mchid(support::MCHID)
-        .serial(support::SERIAL)
-        .private_key(support::merchant_key())
-        .cert(
-            support::PUB_KEY_ID,
-            support::platform_key().public_key().unwrap(),
-        )
+    let client = TestServer::start()
+        .builder()
         .base_uri("http://127.0.0.1:1/")
         .build()
         .unwrap();
@@ -323,15 +304,8 @@ impl Middleware for RetryOnce {
 fn a_retry_layer_has_each_attempt_signed_afresh() {
     let server = TestServer::start();
     let calls = Arc::new(AtomicUsize::new(0));
-    let client = Builder::new()
-        .mchid(support::MCHID)
-        .serial(support::SERIAL)
-        .private_key(support::merchant_key())
-        .cert(
-            support::PUB_KEY_ID,
-            support::platform_key().public_key().unwrap(),
-        )
-        .base_uri(server.base_uri())
+    let client = server
+        .builder()
         .middleware(RetryOnce(calls.clone()))
         .build()
         .unwrap();
@@ -526,15 +500,8 @@ impl Middleware for BlockingInside {
 fn a_blocking_call_on_the_clients_own_thread_is_an_error_not_a_deadlock() {
     let server = TestServer::start();
     let inner = server.client();
-    let client = Builder::new()
-        .mchid(support::MCHID)
-        .serial(support::SERIAL)
-        .private_key(support::merchant_key())
-        .cert(
-            support::PUB_KEY_ID,
-            support::platform_key().public_key().unwrap(),
-        )
-        .base_uri(server.base_uri())
+    let client = server
+        .builder()
         .middleware(BlockingInside(inner))
         .build()
         .unwrap();
@@ -561,15 +528,8 @@ fn a_blocking_call_on_the_clients_own_thread_is_an_error_not_a_deadlock() {
             })
         }
     }
-    let c = Builder::new()
-        .mchid(support::MCHID)
-        .serial(support::SERIAL)
-        .private_key(support::merchant_key())
-        .cert(
-            support::PUB_KEY_ID,
-            support::platform_key().public_key().unwrap(),
-        )
-        .base_uri(server.base_uri())
+    let c = server
+        .builder()
         .middleware(SelfCall(self_calling.clone()))
         .build()
         .unwrap();

@@ -167,8 +167,9 @@ impl TestServer {
         std::mem::take(&mut self.state.lock().unwrap().seen)
     }
 
-    /// A client in public-key mode, as the PHP `$instance` was configured.
-    pub fn client(&self) -> Client {
+    /// A builder in public-key mode, as the PHP `$instance` was configured,
+    /// for tests that add options of their own.
+    pub fn builder(&self) -> Builder {
         Builder::new()
             .mchid(MCHID)
             .serial(SERIAL)
@@ -179,8 +180,11 @@ impl TestServer {
                     .unwrap(),
             )
             .base_uri(self.base_uri())
-            .build()
-            .unwrap()
+    }
+
+    /// A client in public-key mode, as the PHP `$instance` was configured.
+    pub fn client(&self) -> Client {
+        self.builder().build().unwrap()
     }
 
     /// A client in platform-certificate mode, as PHP's `$instanceCert`.
