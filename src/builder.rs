@@ -392,7 +392,7 @@ impl Builder {
             layers,
             transport,
             engine: Engine::new(self.worker_threads.unwrap_or(1))?,
-            mchid: Some(mchid),
+            mchid,
             secret,
         };
         Ok(Client::from_core(core))

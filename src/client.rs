@@ -28,7 +28,7 @@ pub(crate) struct Core {
     pub(crate) layers: Vec<Arc<dyn Middleware>>,
     pub(crate) transport: Transport,
     pub(crate) engine: Engine,
-    pub(crate) mchid: Option<String>,
+    pub(crate) mchid: String,
     /// The APIv2 secret (API key), for `v2/` calls.
     pub(crate) secret: Option<crate::v2::Secret>,
 }

@@ -118,18 +118,17 @@ pub(crate) fn prepare(
             *v = Value::String(number_to_string(n));
         }
     }
-    if let Some(mchid) = core.mchid.as_deref() {
-        let given = MCHID_KEYS
-            .iter()
-            .find_map(|k| data.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v)));
-        if given.and_then(|(_, v)| scalar(v)).as_deref() != Some(mchid) {
-            let (key, shown) = given.map_or(("mch_id", String::new()), |(k, v)| {
-                (k, scalar(v).unwrap_or_else(|| v.to_string()))
-            });
-            return Err(Error::Options(format!(
-                "the xml's {key} ({shown}) does not match the configured mchid ({mchid})"
-            )));
-        }
+    let mchid = core.mchid.as_str();
+    let given = MCHID_KEYS
+        .iter()
+        .find_map(|k| data.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v)));
+    if given.and_then(|(_, v)| scalar(v)).as_deref() != Some(mchid) {
+        let (key, shown) = given.map_or(("mch_id", String::new()), |(k, v)| {
+            (k, scalar(v).unwrap_or_else(|| v.to_string()))
+        });
+        return Err(Error::Options(format!(
+            "the xml's {key} ({shown}) does not match the configured mchid ({mchid})"
+        )));
     }
     let kind = v2::sign_type_of(&data)?;
     if !nonceless && data.get("nonce_str").is_none_or(Value::is_null) {

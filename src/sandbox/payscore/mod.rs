@@ -413,15 +413,7 @@ impl PayScore {
         if order.data.openid.is_none() {
             order.data.openid = Some(format!("oSandbox{}", order.order_id));
         }
-        let mut events = Vec::new();
-        if !order.data.notify_url.is_empty() {
-            events.push(Event::UserConfirmed {
-                out_order_no: order.data.out_order_no.clone(),
-                notify_url: order.data.notify_url.clone(),
-                resource: order.notification(false),
-            });
-        }
-        Ok(events)
+        Ok(order.events(false))
     }
 
     /// The user pays a completed order still `USER_PAYING`: the collection becomes
@@ -482,15 +474,7 @@ impl PayScore {
             );
         }
         order.cashier_since = None;
-        let mut events = Vec::new();
-        if !order.data.notify_url.is_empty() {
-            events.push(Event::UserPaid {
-                out_order_no: order.data.out_order_no.clone(),
-                notify_url: order.data.notify_url.clone(),
-                resource: order.notification(true),
-            });
-        }
-        Ok(events)
+        Ok(order.events(true))
     }
 
     /// The user opens the cashier to pay a `USER_PAYING` order. For the next 3 minutes

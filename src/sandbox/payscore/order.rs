@@ -132,6 +132,30 @@ impl Order {
         to_json(&m)
     }
 
+    /// The notification this order fires on confirmation (`paid: false`)
+    /// or payment, none when it has no `notify_url`.
+    pub(super) fn events(&self, paid: bool) -> Vec<super::Event> {
+        if self.data.notify_url.is_empty() {
+            return Vec::new();
+        }
+        let (out_order_no, notify_url) =
+            (self.data.out_order_no.clone(), self.data.notify_url.clone());
+        let resource = self.notification(paid);
+        vec![if paid {
+            super::Event::UserPaid {
+                out_order_no,
+                notify_url,
+                resource,
+            }
+        } else {
+            super::Event::UserConfirmed {
+                out_order_no,
+                notify_url,
+                resource,
+            }
+        }]
+    }
+
     pub(super) fn notification(&self, paid: bool) -> Value {
         let d = &self.data;
         let n = ServiceOrderNotification {
