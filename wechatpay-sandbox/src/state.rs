@@ -1,0 +1,173 @@
+//! What one sandbox holds: its keys, its orders, and what it signs with.
+
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use bytes::Bytes;
+use serde_json::json;
+
+use super::{
+    SandboxKeys, SigningMode, callbacks,
+    payscore::{Event, PayScore, Reply},
+};
+use wechatpay::{
+    Error,
+    crypto::{PrivateKey, PublicKey, aes_gcm},
+    formatter,
+};
+
+/// The platform certificate's validity, as `GET v3/certificates` reports it.
+const CERT_EFFECTIVE: &str = "2026-11-24T16:12:07+08:00";
+const CERT_EXPIRE: &str = "2036-11-21T16:12:07+08:00";
+
+pub(crate) enum Control {
+    Confirm,
+    Pay,
+    Expire,
+    PayingAtCashier,
+}
+
+pub(crate) struct Shared {
+    pub(crate) keys: SandboxKeys,
+    pub(crate) merchant_public: PublicKey,
+    pub(crate) platform: PrivateKey,
+    pub(crate) signing_mode: SigningMode,
+    payscore: Mutex<PayScore>,
+    delivered: Arc<AtomicUsize>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Shared {
+    pub(crate) fn new(keys: SandboxKeys, signing_mode: SigningMode) -> Result<Self, Error> {
+        Ok(Self {
+            merchant_public: PrivateKey::from_pem(&keys.merchant_private_key_pem)?.public_key()?,
+            platform: PrivateKey::from_pem(&keys.platform_private_key_pem)?,
+            keys,
+            signing_mode,
+            payscore: Mutex::new(PayScore::new()),
+            delivered: Arc::new(AtomicUsize::new(0)),
+            runtime: tokio::runtime::Handle::current(),
+        })
+    }
+
+    fn orders(&self) -> std::sync::MutexGuard<'_, PayScore> {
+        match self.payscore.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// One authenticated Pay-Score call.
+    pub(crate) fn payscore(&self, method: &str, path: &str, query: &str, body: &[u8]) -> Reply {
+        let (reply, events) = self.orders().handle(
+            &self.keys.mchid,
+            method,
+            path,
+            query,
+            body,
+            formatter::timestamp(),
+        );
+        self.deliver(events);
+        reply
+    }
+
+    pub(crate) fn control(
+        &self,
+        out_order_no: &str,
+        control: Control,
+    ) -> Result<(), crate::SandboxError> {
+        self.control_reply(out_order_no, control).map_err(|reply| {
+            let field = |k: &str| {
+                reply
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get(k))
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            crate::SandboxError::Refused {
+                status: reply.status,
+                code: field("code"),
+                message: field("message"),
+            }
+        })
+    }
+
+    pub(crate) fn control_reply(&self, out_order_no: &str, control: Control) -> Result<(), Reply> {
+        let now = formatter::timestamp();
+        let mchid = &self.keys.mchid;
+        let mut orders = self.orders();
+        let events = match control {
+            Control::Confirm => orders.user_confirm(mchid, out_order_no, now)?,
+            Control::Pay => orders.user_pay(mchid, out_order_no, now)?,
+            Control::Expire => orders.expire(mchid, out_order_no).map(|_| Vec::new())?,
+            Control::PayingAtCashier => orders
+                .user_paying_at_cashier(mchid, out_order_no, now)
+                .map(|_| Vec::new())?,
+        };
+        drop(orders);
+        self.deliver(events);
+        Ok(())
+    }
+
+    pub(crate) fn order(&self, out_order_no: &str) -> Option<serde_json::Value> {
+        self.orders().order(&self.keys.mchid, out_order_no)
+    }
+
+    pub(crate) fn query_id(&self, out_order_no: &str) -> Option<String> {
+        self.orders().query_id(&self.keys.mchid, out_order_no)
+    }
+
+    pub(crate) fn callbacks_delivered(&self) -> usize {
+        self.delivered.load(Ordering::SeqCst)
+    }
+
+    fn deliver(&self, events: Vec<Event>) {
+        for event in events {
+            let Some(delivery) = callbacks::prepare(self, &event) else {
+                continue;
+            };
+            let delivered = self.delivered.clone();
+            self.runtime.spawn(async move {
+                if callbacks::send(delivery).await {
+                    delivered.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    }
+
+    /// `GET v3/certificates`: the platform certificate, encrypted with the APIv3 key.
+    pub(crate) fn certificates(&self) -> Reply {
+        let nonce = formatter::nonce(12);
+        let ciphertext = match aes_gcm::encrypt(
+            self.keys.apiv3_key.as_bytes(),
+            nonce.as_bytes(),
+            b"certificate",
+            self.keys.platform_cert_pem.as_bytes(),
+        ) {
+            Ok(c) => c,
+            Err(_) => return Reply::system_error(),
+        };
+        Reply::ok(json!({"data": [{
+            "serial_no": self.keys.platform_cert_serial,
+            "effective_time": CERT_EFFECTIVE,
+            "expire_time": CERT_EXPIRE,
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": nonce,
+                "associated_data": "certificate",
+                "ciphertext": ciphertext,
+            }
+        }]}))
+    }
+}
+
+pub(crate) fn reply_body(reply: &Reply) -> Bytes {
+    match &reply.body {
+        Some(v) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        None => Bytes::new(),
+    }
+}

@@ -1,0 +1,191 @@
+//! Platform certificates: download from the sandbox, self-verification,
+//! background refresh without gaps, and failures that keep the old store.
+
+use std::time::{Duration, Instant};
+
+use wechatpay::{
+    Error, VerificationFailure,
+    certificates::{download, refresh_every},
+    middleware::{BoxFuture, Middleware, Next, Request},
+};
+use wechatpay_sandbox::{Sandbox, SigningMode};
+
+/// Asks the sandbox for a fault on every request.
+struct WithFault(&'static str);
+
+impl Middleware for WithFault {
+    fn handle<'a>(
+        &'a self,
+        mut request: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<wechatpay::Response, Error>> {
+        request.headers_mut().insert(
+            "Wechatpay-Sandbox-Fault",
+            http::HeaderValue::from_static(self.0),
+        );
+        next.run(request)
+    }
+}
+
+#[tokio::test]
+async fn download_decrypts_and_verifies_with_the_downloaded_certificate() {
+    let sandbox = Sandbox::builder()
+        .signing_mode(SigningMode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let certs = download(&client, &sandbox.keys().apiv3_key).await.unwrap();
+    assert_eq!(certs.len(), 1);
+    let c = &certs[0];
+    assert_eq!(c.serial_no, sandbox.keys().platform_cert_serial);
+    assert_eq!(
+        c.certificate.serial_number(),
+        sandbox.keys().platform_cert_serial
+    );
+    assert!(c.certificate.is_valid_at(wechatpay::formatter::timestamp()));
+    assert_eq!(
+        c.certificate.to_pem().trim(),
+        sandbox.keys().platform_cert_pem.trim()
+    );
+}
+
+#[tokio::test]
+async fn a_reply_not_signed_by_the_downloaded_certificate_is_refused() {
+    let sandbox = Sandbox::builder()
+        .signing_mode(SigningMode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .unwrap()
+        .middleware(WithFault("bad_signature"))
+        .build()
+        .unwrap();
+    let err = download(&client, &sandbox.keys().apiv3_key)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verification {
+                reason: VerificationFailure::BadSignature { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // In public-key mode the reply names the PUB_KEY_ID, which no downloaded certificate is.
+    let sandbox = Sandbox::start().await.unwrap();
+    let err = download(&sandbox.client().unwrap(), &sandbox.keys().apiv3_key)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Verification {
+                reason: VerificationFailure::UnknownSerial { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_apiv3_key_is_a_crypto_error_and_a_short_one_a_config_error() {
+    let sandbox = Sandbox::builder()
+        .signing_mode(SigningMode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let err = download(&client, "0123456789abcdef0123456789abcdef")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Crypto(_)), "{err:?}");
+    assert!(
+        !err.to_string().contains("0123456789abcdef"),
+        "the key never shows"
+    );
+    assert!(matches!(
+        download(&client, "short").await,
+        Err(Error::Config(_))
+    ));
+}
+
+#[test]
+fn refresh_fills_the_store_and_calls_never_see_it_empty() {
+    let sandbox = Sandbox::builder()
+        .signing_mode(SigningMode::Certificate)
+        .start_blocking()
+        .unwrap();
+    let keys = sandbox.keys().clone();
+    // Trust only the public key at first: certificate-mode replies fail.
+    let client = wechatpay::Builder::new()
+        .mchid(&keys.mchid)
+        .serial(&keys.serial)
+        .private_key(
+            wechatpay::crypto::PrivateKey::from_pem(&keys.merchant_private_key_pem).unwrap(),
+        )
+        .cert(
+            &keys.public_key_id,
+            wechatpay::crypto::PublicKey::from_pem(&keys.platform_public_key_pem).unwrap(),
+        )
+        .base_uri(sandbox.base_uri())
+        .build()
+        .unwrap();
+    assert!(client.certs().get(&keys.platform_cert_serial).is_none());
+    let refresh = refresh_every(&client, &keys.apiv3_key, Duration::from_secs(1));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.certs().get(&keys.platform_cert_serial).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "refresh did not land: {:?}",
+            refresh.status()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        client.certs().get(&keys.public_key_id).is_some(),
+        "hand-configured keys stay"
+    );
+    // Calls keep verifying through several swaps.
+    let until = Instant::now() + Duration::from_millis(2500);
+    let mut calls = 0;
+    while Instant::now() < until {
+        client
+            .chain("v3/certificates")
+            .get(())
+            .expect("verified throughout refreshes");
+        calls += 1;
+    }
+    assert!(calls > 0);
+    assert!(refresh.status().successes >= 2, "{:?}", refresh.status());
+}
+
+#[test]
+fn a_failing_refresh_keeps_the_old_certificates_and_reports() {
+    let sandbox = Sandbox::builder()
+        .signing_mode(SigningMode::Certificate)
+        .start_blocking()
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let before = client.certs().serials();
+    let refresh = refresh_every(
+        &client,
+        "0123456789abcdef0123456789abcdef",
+        Duration::from_secs(60),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while refresh.status().failures == 0 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = refresh.status();
+    assert!(status.last_error.is_some());
+    assert_eq!(status.successes, 0);
+    assert_eq!(client.certs().serials(), before);
+    assert!(client.chain("v3/certificates").get(()).is_ok());
+}
