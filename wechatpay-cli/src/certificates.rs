@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wechatpay::{Builder, Error, crypto::PrivateKey};
+use wechatpay::{Builder, crypto::PrivateKey};
+
+use crate::error::CliError;
 
 #[derive(Args, Debug)]
 pub struct DownloadArgs {
@@ -32,7 +34,7 @@ pub struct DownloadArgs {
     base_uri: Option<String>,
 }
 
-pub fn download(args: &DownloadArgs) -> Result<(), Error> {
+pub fn download(args: &DownloadArgs) -> Result<(), CliError> {
     let mut builder = Builder::new()
         .mchid(&args.mchid)
         .serial(&args.serial)
@@ -46,17 +48,17 @@ pub fn download(args: &DownloadArgs) -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start a runtime: {e}")))?;
+        .map_err(|e| CliError::io("cannot start a runtime", e))?;
     let certs = rt.block_on(wechatpay::certificates::download_with(
         builder,
         &args.apiv3_key,
     ))?;
     std::fs::create_dir_all(&args.output)
-        .map_err(|e| Error::Config(format!("cannot create {}: {e}", args.output.display())))?;
+        .map_err(|e| CliError::io(format!("cannot create {}", args.output.display()), e))?;
     for (i, c) in certs.iter().enumerate() {
         let path = args.output.join(format!("wechatpay_{}.pem", c.serial_no));
         std::fs::write(&path, c.certificate.to_pem())
-            .map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| CliError::io(format!("cannot write {}", path.display()), e))?;
         println!("Certificate #{i} {{");
         println!("    Serial Number: {}", c.serial_no);
         println!("    Not Before: {}", c.effective_time);

@@ -1,8 +1,10 @@
 //! Credentials from flags or the `WECHATPAY_*` environment.
 
 use clap::Args;
+
+use crate::error::CliError;
 use wechatpay::{
-    Builder, Client, Error,
+    Builder, Client,
     crypto::{PrivateKey, PublicKey},
 };
 
@@ -26,19 +28,19 @@ pub struct Credentials {
     pub base_uri: Option<String>,
 }
 
-fn required(v: &Option<String>, flag: &str, env: &str) -> Result<String, Error> {
+fn required(v: &Option<String>, flag: &str, env: &str) -> Result<String, CliError> {
     v.clone()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::Config(format!("give --{flag} or set {env}")))
+        .ok_or_else(|| CliError::Usage(format!("give --{flag} or set {env}")))
 }
 
 /// Loads `ID=path,…` into (ID, key) pairs.
-pub fn parse_certs(spec: &str) -> Result<Vec<(String, PublicKey)>, Error> {
+pub fn parse_certs(spec: &str) -> Result<Vec<(String, PublicKey)>, CliError> {
     spec.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| {
             let (id, path) = pair.split_once('=').ok_or_else(|| {
-                Error::Config(format!("WECHATPAY_CERTS wants ID=path, got `{pair}`"))
+                CliError::Usage(format!("WECHATPAY_CERTS wants ID=path, got `{pair}`"))
             })?;
             Ok((
                 id.trim().to_string(),
@@ -49,7 +51,7 @@ pub fn parse_certs(spec: &str) -> Result<Vec<(String, PublicKey)>, Error> {
 }
 
 impl Credentials {
-    pub fn client(&self) -> Result<Client, Error> {
+    pub fn client(&self) -> Result<Client, CliError> {
         let mut b = Builder::new()
             .mchid(required(&self.mchid, "mchid", "WECHATPAY_MCHID")?)
             .serial(required(&self.serial, "serial", "WECHATPAY_SERIAL")?)
@@ -63,6 +65,6 @@ impl Credentials {
         if let Some(base) = &self.base_uri {
             b = b.base_uri(base);
         }
-        b.build()
+        Ok(b.build()?)
     }
 }

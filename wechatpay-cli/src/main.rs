@@ -9,10 +9,13 @@
 //! ```
 //!
 //! Exit status: 0 success, 2 usage or configuration error, 3 WeChat Pay
-//! answered an error (`Error::Api`), 4 a response failed verification, 1 anything else.
+//! answered an error, 4 an answer failed verification, 1 anything else.
+//! Only a verified answer is printed to stdout; an error answer goes to
+//! stderr, marked unverified when its signature did not check out.
 
 mod certificates;
 mod config;
+mod error;
 mod notify;
 mod request;
 mod sandbox;
@@ -20,7 +23,7 @@ mod sandbox;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use wechatpay::Error;
+use error::CliError;
 
 #[derive(Parser)]
 #[command(
@@ -72,20 +75,10 @@ enum NotifyCommand {
     Decrypt(notify::NotifyArgs),
 }
 
-/// The exit status for an error, as documented above.
-fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::Api { .. } => 3,
-        Error::Verification { .. } | Error::Callback(_) => 4,
-        Error::Config(_) | Error::Options(_) | Error::MissingVariable { .. } | Error::Uri(_) => 2,
-        _ => 1,
-    }
-}
-
-fn fail(e: &Error) -> ExitCode {
+fn fail(e: &CliError) -> ExitCode {
     // One line, for scripts and logs.
     eprintln!("wechatpay: {}", e.to_string().replace('\n', " "));
-    ExitCode::from(exit_code(e))
+    ExitCode::from(e.exit_code())
 }
 
 fn main() -> ExitCode {
@@ -98,12 +91,23 @@ fn main() -> ExitCode {
             options,
         } => match request::run(&credentials, &method, &template, options.as_deref()) {
             Ok(response) => {
-                request::print(&response);
+                request::print(&mut std::io::stdout(), &response);
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                if let Some(r) = e.response() {
-                    request::print(r);
+                // Never on stdout: a script that ignores the exit status
+                // must not consume an answer that is an error or forged.
+                if let CliError::WeChatPay(w) = &e {
+                    if let Some(r) = w.response() {
+                        let verified = w.api_error().is_some_and(|a| a.is_verified());
+                        let mark = if verified {
+                            "error answer"
+                        } else {
+                            "UNVERIFIED answer, do not trust"
+                        };
+                        eprintln!("wechatpay: {mark}:");
+                        request::print(&mut std::io::stderr(), r);
+                    }
                 }
                 fail(&e)
             }

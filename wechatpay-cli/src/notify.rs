@@ -3,9 +3,9 @@
 use std::io::Read;
 
 use clap::Args;
-use wechatpay::{CertStore, Error, notify::NotifyVerifier};
+use wechatpay::{CertStore, notify::NotifyVerifier};
 
-use crate::config::parse_certs;
+use crate::{config::parse_certs, error::CliError};
 
 #[derive(Args, Debug)]
 pub struct NotifyArgs {
@@ -33,11 +33,11 @@ pub struct NotifyArgs {
     pub apiv3_key: String,
 }
 
-pub fn run(args: &NotifyArgs) -> Result<serde_json::Value, Error> {
+pub fn run(args: &NotifyArgs) -> Result<serde_json::Value, CliError> {
     let mut body = Vec::new();
     std::io::stdin()
         .read_to_end(&mut body)
-        .map_err(|e| Error::Options(format!("cannot read the body from stdin: {e}")))?;
+        .map_err(|e| CliError::io("cannot read the body from stdin", e))?;
     let store = CertStore::default();
     for (id, key) in parse_certs(&args.certs)? {
         store.insert(id, key);
@@ -50,7 +50,7 @@ pub fn run(args: &NotifyArgs) -> Result<serde_json::Value, Error> {
         ("Wechatpay-Signature", &args.signature),
     ] {
         let value = http::HeaderValue::from_str(value)
-            .map_err(|_| Error::Options(format!("`{name}` is not valid header text")))?;
+            .map_err(|_| CliError::Usage(format!("`{name}` is not valid header text")))?;
         headers.insert(name, value);
     }
     let n = NotifyVerifier::new(store, &args.apiv3_key)?.handle(&headers, &body)?;

@@ -3,8 +3,9 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::Args;
-use wechatpay::Error;
 use wechatpay_sandbox::{Sandbox, SigningMode};
+
+use crate::error::CliError;
 
 #[derive(Args, Debug)]
 pub struct SandboxArgs {
@@ -19,12 +20,12 @@ pub struct SandboxArgs {
     certificate_mode: bool,
 }
 
-pub fn run(args: SandboxArgs) -> Result<(), Error> {
+pub fn run(args: SandboxArgs) -> Result<(), CliError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Config(format!("cannot start a runtime: {e}")))?;
+        .map_err(|e| CliError::io("cannot start a runtime", e))?;
     rt.block_on(async move {
         let mode = if args.certificate_mode {
             SigningMode::Certificate
@@ -35,24 +36,23 @@ pub fn run(args: SandboxArgs) -> Result<(), Error> {
             .listen(args.listen)
             .signing_mode(mode)
             .start()
-            .await
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .await?;
         if let Some(dir) = &args.keys_out {
             write_keys(&sandbox, dir)?;
         }
         println!("listening on {}", sandbox.base_uri());
         tokio::signal::ctrl_c()
             .await
-            .map_err(|e| Error::Config(format!("cannot wait for ctrl-c: {e}")))?;
+            .map_err(|e| CliError::io("cannot wait for ctrl-c", e))?;
         drop(sandbox);
         Ok(())
     })
 }
 
-fn write_keys(sandbox: &Sandbox, dir: &std::path::Path) -> Result<(), Error> {
+fn write_keys(sandbox: &Sandbox, dir: &std::path::Path) -> Result<(), CliError> {
     let k = sandbox.keys();
     let io = |what: &std::path::Path, e: std::io::Error| {
-        Error::Config(format!("cannot write {}: {e}", what.display()))
+        CliError::io(format!("cannot write {}", what.display()), e)
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let json = serde_json::json!({

@@ -15,6 +15,7 @@ pub(crate) fn check(
     method: &str,
     target: &str,
     authorization: Option<&str>,
+    headers: &http::HeaderMap,
     body: &[u8],
     now: i64,
 ) -> Result<(), String> {
@@ -63,7 +64,7 @@ pub(crate) fn check(
     let t: i64 = ts
         .parse()
         .map_err(|_| format!("timestamp `{ts}` is not unix seconds"))?;
-    if (now - t).abs() > 300 {
+    if now.abs_diff(t) > 300 {
         return Err(format!(
             "timestamp {t} is more than 5 minutes from the server's {now}"
         ));
@@ -71,8 +72,8 @@ pub(crate) fn check(
     if nonce.is_empty() || nonce.len() > 32 {
         return Err("nonce_str must be 1 to 32 characters".into());
     }
-    let body = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_string())?;
-    let message = formatter::request(method, target, ts, nonce, body);
+    let signed = signed_text(headers, body)?;
+    let message = formatter::request(method, target, ts, nonce, &signed);
     if merchant_public.verify(message, sig) {
         Ok(())
     } else {
@@ -81,4 +82,26 @@ pub(crate) fn check(
                 .into(),
         )
     }
+}
+
+/// What WeChat Pay checks the signature against: the body, or for a media
+/// upload (multipart, whose file part is binary) the `meta` part's JSON.
+fn signed_text(headers: &http::HeaderMap, body: &[u8]) -> Result<String, String> {
+    let multipart = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        return std::str::from_utf8(body)
+            .map(str::to_string)
+            .map_err(|_| "the body is not UTF-8".to_string());
+    }
+    let text = String::from_utf8_lossy(body);
+    let Some(at) = text.find("name=\"meta\"") else {
+        return Err("the multipart body has no `meta` part".into());
+    };
+    let rest = &text[at..];
+    let start = rest.find("\r\n\r\n").map_or(0, |i| i + 4);
+    let end = rest[start..].find("\r\n--").map_or(start, |i| start + i);
+    Ok(rest[start..end].to_string())
 }

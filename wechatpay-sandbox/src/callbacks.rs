@@ -2,19 +2,53 @@
 //! encrypted with the APIv3 key, the whole body signed with the platform key.
 //! Only ever to loopback `notify_url`s.
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
 use serde_json::json;
 
-use super::{payscore::Event, state::Shared};
+use crate::{payscore::Event, signing::AnswerSigner};
 use wechatpay::{crypto::aes_gcm, formatter};
 
-pub(crate) struct Delivery {
+/// Sends the notifications events cause, on the sandbox's runtime.
+pub(crate) struct Notifier {
+    pub(crate) apiv3_key: String,
+    pub(crate) signer: Arc<AnswerSigner>,
+    pub(crate) delivered: Arc<AtomicUsize>,
+    pub(crate) runtime: tokio::runtime::Handle,
+}
+
+impl Notifier {
+    /// Posts each event's callback in the background; counts the acknowledged.
+    pub(crate) fn deliver(&self, events: Vec<Event>) {
+        for event in events {
+            let Some(delivery) = prepare(self, &event) else {
+                continue;
+            };
+            let delivered = self.delivered.clone();
+            self.runtime.spawn(async move {
+                if send(delivery).await {
+                    delivered.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    }
+
+    pub(crate) fn delivered(&self) -> usize {
+        self.delivered.load(Ordering::SeqCst)
+    }
+}
+
+struct Delivery {
     url: http::Uri,
     body: String,
     headers: Vec<(&'static str, String)>,
 }
 
 /// Builds the signed request, or `None` when the URL is not loopback.
-pub(crate) fn prepare(shared: &Shared, event: &Event) -> Option<Delivery> {
+fn prepare(notifier: &Notifier, event: &Event) -> Option<Delivery> {
     let (notify_url, resource) = match event {
         Event::UserConfirmed {
             notify_url,
@@ -36,7 +70,7 @@ pub(crate) fn prepare(shared: &Shared, event: &Event) -> Option<Delivery> {
     let nonce = formatter::nonce(12);
     let plaintext = serde_json::to_vec(resource).ok()?;
     let ciphertext = aes_gcm::encrypt(
-        shared.keys.apiv3_key.as_bytes(),
+        notifier.apiv3_key.as_bytes(),
         nonce.as_bytes(),
         b"payscore",
         &plaintext,
@@ -44,7 +78,7 @@ pub(crate) fn prepare(shared: &Shared, event: &Event) -> Option<Delivery> {
     .ok()?;
     let body = json!({
         "id": format!("EV-{}", formatter::nonce(20)),
-        "create_time": super::payscore::rfc3339(formatter::timestamp()),
+        "create_time": crate::payscore::rfc3339(formatter::timestamp()),
         "resource_type": "encrypt-resource",
         "event_type": event.event_type(),
         "summary": event.summary(),
@@ -59,14 +93,12 @@ pub(crate) fn prepare(shared: &Shared, event: &Event) -> Option<Delivery> {
     .to_string();
     let timestamp = formatter::timestamp().to_string();
     let header_nonce = formatter::nonce(32);
-    let signature = shared
-        .platform
+    let signature = notifier
+        .signer
+        .key
         .sign(formatter::response(&timestamp, &header_nonce, &body))
         .ok()?;
-    let serial = match shared.signing_mode {
-        super::SigningMode::PublicKey => shared.keys.public_key_id.clone(),
-        super::SigningMode::Certificate => shared.keys.platform_cert_serial.clone(),
-    };
+    let serial = notifier.signer.serial.clone();
     Some(Delivery {
         url,
         body,
@@ -85,7 +117,7 @@ pub(crate) fn prepare(shared: &Shared, event: &Event) -> Option<Delivery> {
 }
 
 /// Posts it, retrying twice as WeChat Pay retries; true once answered 2xx.
-pub(crate) async fn send(delivery: Delivery) -> bool {
+async fn send(delivery: Delivery) -> bool {
     for attempt in 0..3 {
         if attempt > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;

@@ -25,6 +25,9 @@ pub enum Fault {
     ServerError,
     /// The answer comes after three seconds.
     Slow,
+    /// No answer ever comes; the connection stays open until the client
+    /// closes it (a timeout, a cancelled call).
+    Hang,
     /// The connection is closed without an answer.
     Drop,
     /// The body stops short of its `Content-Length`.
@@ -49,6 +52,7 @@ const NAMES: &[(&str, Fault)] = &[
     ("signtest", Fault::SignTest),
     ("server_error", Fault::ServerError),
     ("slow", Fault::Slow),
+    ("hang", Fault::Hang),
     ("drop", Fault::Drop),
     ("truncate", Fault::Truncate),
     ("certificate_serial", Fault::CertificateSerial),

@@ -1,14 +1,17 @@
-//! An embedded WeChat Pay sandbox: a loopback server that behaves like
-//! WeChat Pay for the Pay-Score service-order endpoints, strictly enough that
-//! code passing against it passes against the real service.
+//! A local WeChat Pay: a loopback server that behaves like WeChat Pay,
+//! strictly enough that code passing against it passes against the real
+//! service, for examples and for a merchant's own tests.
 //!
-//! It checks every request's `Authorization` as WeChat Pay does, signs every
-//! response (errors included), keeps Pay-Score orders in memory, serves
-//! `GET v3/certificates`, POSTs signed, encrypted callbacks to loopback
-//! `notify_url`s, and injects faults on request. It also answers APIv2's
-//! `v2/pay/micropay` and `v2/pay/orderquery` in signed XML, with WeChat
-//! Pay's error codes (`AUTHCODEEXPIRE`, `ORDERPAID`, `ORDERNOTEXIST`,
-//! `PARAM_ERROR`…).
+//! It checks every request's `Authorization` (APIv3) or `sign` (APIv2) as
+//! WeChat Pay does, signs every answer (errors included), keeps Pay-Score
+//! orders in memory, serves `GET v3/certificates`, POSTs signed, encrypted
+//! callbacks to loopback `notify_url`s, and answers APIv2's
+//! `v2/pay/micropay` and `v2/pay/orderquery` in signed XML with WeChat
+//! Pay's error codes. For what it does not model, a test sets a [`Stub`];
+//! every request it got is in [`Sandbox::requests`].
+//!
+//! It runs on a thread and runtime of its own, whatever the caller runs
+//! on, so a blocking call from a `#[tokio::test]` cannot starve it.
 //!
 //! ```
 //! use serde_json::json;
@@ -16,16 +19,17 @@
 //!
 //! let sandbox = Sandbox::start_blocking()?;
 //! let client = sandbox.client()?;
-//! let r = client["v3/payscore/serviceorder"].get(json!({
+//! let e = client["v3/payscore/serviceorder"].get(json!({
 //!     "query": {"out_order_no": "NOPE0001", "service_id": "2002000000000558128851361561536", "appid": "wxd678efh567hg6787"}
-//! }));
-//! assert!(matches!(r, Err(wechatpay::Error::Api { status, .. }) if status == 404));
+//! })).unwrap_err();
+//! assert_eq!(e.api_error().unwrap().code(), Some("ORDER_NOT_EXIST"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! ## Faults
 //! Send the header `Wechatpay-Sandbox-Fault` with one of the [`Fault`]
-//! names to have that one response misbehave.
+//! names to have that one answer misbehave, give a [`Stub`] a fault, or
+//! [`Sandbox::set_fault`] for every answer.
 //!
 //! ## Control calls
 //! What the real service learns from the user's WeChat app, the sandbox
@@ -39,18 +43,25 @@ mod error;
 mod faults;
 mod keys;
 pub mod payscore;
+mod record;
 mod server;
+mod signing;
 mod state;
+mod stubs;
+mod tls;
 mod v2;
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, atomic::Ordering},
 };
 
 pub use error::SandboxError;
 pub use faults::{FAULT_HEADER, Fault};
 pub use keys::SandboxKeys;
+pub use record::{Protocol, RecordedRequest};
+pub use stubs::Stub;
+pub use tls::SandboxTls;
 use tokio::sync::oneshot;
 
 use state::Shared;
@@ -59,7 +70,7 @@ use wechatpay::{
     crypto::{PrivateKey, PublicKey},
 };
 
-/// How the sandbox signs its responses.
+/// How the sandbox signs its answers.
 ///
 /// ```
 /// assert_ne!(wechatpay_sandbox::SigningMode::PublicKey, wechatpay_sandbox::SigningMode::Certificate);
@@ -76,17 +87,17 @@ pub enum SigningMode {
 /// Options for [`Sandbox`].
 ///
 /// ```
-/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let sandbox = wechatpay_sandbox::Sandbox::builder()
 ///     .signing_mode(wechatpay_sandbox::SigningMode::Certificate)
-///     .start()
-///     .await?;
-/// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
+///     .start_blocking()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct SandboxBuilder {
     listen: Option<SocketAddr>,
     signing_mode: SigningMode,
+    keys: Option<SandboxKeys>,
+    tls: Option<SandboxTls>,
 }
 
 impl SandboxBuilder {
@@ -100,7 +111,7 @@ impl SandboxBuilder {
         self
     }
 
-    /// How responses are signed; default public-key mode.
+    /// How answers are signed; default public-key mode.
     ///
     /// ```
     /// let b = wechatpay_sandbox::Sandbox::builder().signing_mode(wechatpay_sandbox::SigningMode::Certificate);
@@ -110,7 +121,40 @@ impl SandboxBuilder {
         self
     }
 
-    /// Starts the sandbox on the current tokio runtime.
+    /// The merchant the sandbox accepts and the WeChat Pay keys it signs
+    /// with; default [`SandboxKeys::load`]. A test with keys of its own
+    /// (the merchant's test certificate, say) passes them here.
+    ///
+    /// ```
+    /// let keys = wechatpay_sandbox::SandboxKeys { mchid: "1230000109".into(), ..wechatpay_sandbox::SandboxKeys::load()? };
+    /// let sandbox = wechatpay_sandbox::Sandbox::builder().keys(keys).start_blocking()?;
+    /// assert_eq!(sandbox.keys().mchid, "1230000109");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keys(mut self, keys: SandboxKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Serves HTTPS instead of HTTP (the base URI becomes
+    /// `https://localhost:PORT/`), optionally requiring client certificates.
+    ///
+    /// ```no_run
+    /// let tls = wechatpay_sandbox::SandboxTls {
+    ///     cert_pem: std::fs::read_to_string("server.pem")?,
+    ///     key_pem: std::fs::read_to_string("server.key")?,
+    ///     client_ca_pem: Some(std::fs::read_to_string("ca.pem")?),
+    /// };
+    /// let sandbox = wechatpay_sandbox::Sandbox::builder().tls(tls).start_blocking()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn tls(mut self, tls: SandboxTls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Starts the sandbox on a thread and runtime of its own; the future
+    /// only waits for it to listen, so it works on any runtime.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -119,28 +163,15 @@ impl SandboxBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(()) }).unwrap();
     /// ```
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
-        let listen = self
-            .listen
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-        if !listen.ip().is_loopback() {
-            return Err(SandboxError::NotLoopback(listen));
-        }
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
-        let keys = SandboxKeys::load()?;
-        let shared = Arc::new(Shared::new(keys.clone(), self.signing_mode)?);
-        let (stop, stopped) = oneshot::channel();
-        tokio::spawn(server::serve(listener, shared.clone(), stopped));
-        Ok(Sandbox {
-            addr,
-            keys,
-            shared,
-            _stop: StopOnDrop(Mutex::new(vec![stop])),
-        })
+        let (tx, rx) = oneshot::channel();
+        self.launch(move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.await.map_err(|_| ended())?
     }
 
-    /// Starts the sandbox on a thread and runtime of its own, for code
-    /// without a runtime (a plain `fn main`, a `#[test]`).
+    /// Starts the sandbox on a thread and runtime of its own, waiting here
+    /// until it listens: for code without a runtime (a plain `fn main`, a `#[test]`).
     ///
     /// ```
     /// let sandbox = wechatpay_sandbox::Sandbox::builder().start_blocking()?;
@@ -148,56 +179,124 @@ impl SandboxBuilder {
     /// ```
     pub fn start_blocking(self) -> Result<Sandbox, SandboxError> {
         let (tx, rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        self.launch(move |r| {
+            let _ = tx.send(r);
+        })?;
+        rx.recv().map_err(|_| ended())?
+    }
+
+    fn launch(
+        self,
+        ready: impl FnOnce(Result<Sandbox, SandboxError>) + Send + 'static,
+    ) -> Result<(), SandboxError> {
+        let listen = self
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        if !listen.ip().is_loopback() {
+            return Err(SandboxError::NotLoopback(listen));
+        }
+        let keys = match self.keys {
+            Some(k) => k,
+            None => SandboxKeys::load()?,
+        };
+        let acceptor = self.tls.as_ref().map(tls::acceptor).transpose()?;
+        let https = self.tls.is_some();
+        let mode = self.signing_mode;
         std::thread::Builder::new()
             .name("wechatpay-sandbox".into())
             .spawn(move || {
                 let rt = match tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
+                    .thread_name("wechatpay-sandbox")
                     .enable_all()
                     .build()
                 {
                     Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = tx.send(Err(SandboxError::Io(e)));
-                        return;
-                    }
+                    Err(e) => return ready(Err(SandboxError::Io(e))),
                 };
                 rt.block_on(async move {
-                    let started = self.start().await;
-                    let ok = started.is_ok();
-                    let _ = tx.send(started);
-                    if ok {
-                        // Keep serving until the handle is dropped.
-                        let _ = stop_rx.await;
-                    }
+                    let started = async {
+                        let listener = tokio::net::TcpListener::bind(listen).await?;
+                        let addr = listener.local_addr()?;
+                        let shared = Arc::new(Shared::new(
+                            keys.clone(),
+                            mode,
+                            tokio::runtime::Handle::current(),
+                        )?);
+                        Ok::<_, SandboxError>((listener, addr, shared))
+                    };
+                    let (listener, addr, shared) = match started.await {
+                        Ok(s) => s,
+                        Err(e) => return ready(Err(e)),
+                    };
+                    let (stop, stopped) = oneshot::channel();
+                    let server =
+                        tokio::spawn(server::serve(listener, shared.clone(), acceptor, stopped));
+                    ready(Ok(Sandbox {
+                        addr,
+                        https,
+                        keys,
+                        shared,
+                        _stop: StopOnDrop(Mutex::new(Some(stop))),
+                    }));
+                    // Serve until the handle is dropped; then the runtime
+                    // and its thread end, closing every connection.
+                    let _ = server.await;
                 });
             })?;
-        let sandbox = rx.recv().map_err(|_| {
-            SandboxError::Io(std::io::Error::other(
-                "the sandbox thread ended before starting",
-            ))
-        })??;
-        // Stop the server task first, then let the thread and its runtime end.
-        if let Ok(mut stops) = sandbox._stop.0.lock() {
-            stops.push(stop_tx);
-        }
-        Ok(sandbox)
+        Ok(())
     }
 }
 
-/// Signals, in order, that stop the server task (and its thread, if any).
-struct StopOnDrop(Mutex<Vec<oneshot::Sender<()>>>);
+fn ended() -> SandboxError {
+    SandboxError::Io(std::io::Error::other(
+        "the sandbox thread ended before it listened",
+    ))
+}
+
+/// Stops the server task (and so its thread) when the handle is dropped.
+struct StopOnDrop(Mutex<Option<oneshot::Sender<()>>>);
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        let stops = match self.0.lock() {
-            Ok(mut s) => std::mem::take(&mut *s),
-            Err(p) => std::mem::take(&mut *p.into_inner()),
+        let stop = match self.0.lock() {
+            Ok(mut s) => s.take(),
+            Err(p) => p.into_inner().take(),
         };
-        for stop in stops {
+        if let Some(stop) = stop {
             let _ = stop.send(());
         }
+    }
+}
+
+/// Connections the sandbox has seen.
+///
+/// ```
+/// let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+/// assert_eq!(sandbox.connections().open(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connections {
+    /// Accepted so far.
+    pub opened: usize,
+    /// Closed so far (by either side).
+    pub closed: usize,
+    /// TLS handshakes that completed.
+    pub tls_handshakes: usize,
+    /// TLS handshakes refused (no or a wrong client certificate, say).
+    pub tls_refused: usize,
+}
+
+impl Connections {
+    /// Open right now.
+    ///
+    /// ```
+    /// let c = wechatpay_sandbox::Connections { opened: 3, closed: 1, tls_handshakes: 0, tls_refused: 0 };
+    /// assert_eq!(c.open(), 2);
+    /// ```
+    pub fn open(&self) -> usize {
+        self.opened.saturating_sub(self.closed)
     }
 }
 
@@ -213,6 +312,7 @@ impl Drop for StopOnDrop {
 /// ```
 pub struct Sandbox {
     addr: SocketAddr,
+    https: bool,
     keys: SandboxKeys,
     shared: Arc<Shared>,
     _stop: StopOnDrop,
@@ -237,7 +337,7 @@ impl Sandbox {
         SandboxBuilder::default()
     }
 
-    /// Starts a sandbox with default options on the current tokio runtime.
+    /// Starts a sandbox with default options; see [`SandboxBuilder::start`].
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -248,7 +348,7 @@ impl Sandbox {
         Self::builder().start().await
     }
 
-    /// Starts a sandbox with default options on a thread of its own.
+    /// Starts a sandbox with default options; see [`SandboxBuilder::start_blocking`].
     ///
     /// ```
     /// let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
@@ -258,7 +358,7 @@ impl Sandbox {
         Self::builder().start_blocking()
     }
 
-    /// `http://127.0.0.1:PORT/`.
+    /// `http://127.0.0.1:PORT/`, or `https://localhost:PORT/` over TLS.
     ///
     /// ```
     /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
@@ -266,7 +366,11 @@ impl Sandbox {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn base_uri(&self) -> String {
-        format!("http://{}/", self.addr)
+        if self.https {
+            format!("https://localhost:{}/", self.addr.port())
+        } else {
+            format!("http://{}/", self.addr)
+        }
     }
 
     /// The bound address.
@@ -292,7 +396,8 @@ impl Sandbox {
     }
 
     /// A client configured for this sandbox, in public-key mode (plus the
-    /// platform certificate, so certificate-mode replies verify too).
+    /// platform certificate, so certificate-mode answers verify too), with
+    /// the APIv2 secret.
     ///
     /// ```
     /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
@@ -327,6 +432,88 @@ impl Sandbox {
             )
             .secret(k.apiv2_secret.clone())
             .base_uri(self.base_uri()))
+    }
+
+    /// Answers matching requests with `stub` (newest stubs first), until
+    /// it is used up or [`clear_stubs`](Self::clear_stubs).
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// sandbox.stub(wechatpay_sandbox::Stub::any().status(500).json(serde_json::json!({"code": "SYSTEM_ERROR", "message": "busy"})).times(1));
+    /// let e = sandbox.client()?.chain("v3/certificates").get(()).unwrap_err();
+    /// assert_eq!(e.api_error().unwrap().code(), Some("SYSTEM_ERROR"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stub(&self, stub: Stub) {
+        self.shared.stubs.push(stub);
+    }
+
+    /// Removes every stub.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// sandbox.clear_stubs();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_stubs(&self) {
+        self.shared.stubs.clear();
+    }
+
+    /// Spoils every answer with `fault` from now on (`None` stops it), as
+    /// if each request carried the [`FAULT_HEADER`].
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// sandbox.set_fault(Some(wechatpay_sandbox::Fault::BadSignature));
+    /// assert!(sandbox.client()?.chain("v3/certificates").get(()).unwrap_err().is_verification());
+    /// sandbox.set_fault(None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        match self.shared.fault.lock() {
+            Ok(mut f) => *f = fault,
+            Err(p) => *p.into_inner() = fault,
+        }
+    }
+
+    /// The requests received (the last 4,096), oldest first.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// assert!(sandbox.requests().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.all()
+    }
+
+    /// The requests received, emptying the log.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// assert!(sandbox.take_requests().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn take_requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.take()
+    }
+
+    /// How many connections the sandbox has accepted and seen closed.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// sandbox.client()?.chain("v3/certificates").get(())?;
+    /// assert_eq!(sandbox.connections().opened, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn connections(&self) -> Connections {
+        let c = &self.shared.connections;
+        Connections {
+            opened: c.opened.load(Ordering::SeqCst),
+            closed: c.closed.load(Ordering::SeqCst),
+            tls_handshakes: c.tls_handshakes.load(Ordering::SeqCst),
+            tls_refused: c.tls_refused.load(Ordering::SeqCst),
+        }
     }
 
     /// The user confirms the order in WeChat (CREATED → DOING), firing

@@ -1,22 +1,32 @@
-//! The HTTP side: authenticate, route, sign the answer, misbehave on request.
+//! The HTTP side: accept (over TLS when configured), check the request's
+//! signature, record it, answer from a stub or a route, sign the answer,
+//! misbehave on request.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{body::Incoming, service::service_fn};
 use hyper_util::rt::TokioIo;
+use serde_json::{Map, Value};
 use tokio::{net::TcpListener, sync::oneshot};
+use tokio_rustls::TlsAcceptor;
+use wechatpay::{crypto::hash::SignType, formatter, transformer::to_xml};
 
-use super::{
-    Fault, SigningMode, auth,
+use crate::{
+    Fault, auth,
     faults::FAULT_HEADER,
     payscore::Reply,
+    record::{Protocol, RecordedRequest},
+    signing,
     state::{Control, Shared, reply_body},
+    stubs::{Stub, StubBody},
     v2::V2,
 };
-use wechatpay::formatter;
 
 /// Requests larger than this are refused, as a real gateway would.
 const MAX_REQUEST_BODY: usize = 1 << 20;
@@ -24,6 +34,7 @@ const MAX_REQUEST_BODY: usize = 1 << 20;
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let v2 = Arc::new(V2::new(&shared.keys.mchid, &shared.keys.apiv2_secret));
@@ -36,13 +47,30 @@ pub(crate) async fn serve(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
-                let shared = shared.clone();
-                let v2 = v2.clone();
+                let _ = stream.set_nodelay(true);
+                let (shared, v2, tls) = (shared.clone(), v2.clone(), tls.clone());
                 connections.spawn(async move {
-                    let svc = service_fn(move |req| handle(req, shared.clone(), v2.clone()));
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                    shared.connections.opened.fetch_add(1, Ordering::SeqCst);
+                    let svc = {
+                        let shared = shared.clone();
+                        service_fn(move |req| handle(req, shared.clone(), v2.clone()))
+                    };
+                    let http = hyper::server::conn::http1::Builder::new();
+                    match tls {
+                        None => {
+                            let _ = http.serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(tls) => {
+                                shared.connections.tls_handshakes.fetch_add(1, Ordering::SeqCst);
+                                let _ = http.serve_connection(TokioIo::new(tls), svc).await;
+                            }
+                            Err(_) => {
+                                shared.connections.tls_refused.fetch_add(1, Ordering::SeqCst);
+                            }
+                        },
+                    }
+                    shared.connections.closed.fetch_add(1, Ordering::SeqCst);
                 });
             }
         }
@@ -61,88 +89,281 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
+/// A request, read whole.
+struct Arrived {
+    method: String,
+    path: String,
+    query: String,
+    target: String,
+    headers: http::HeaderMap,
+    body: Bytes,
+}
+
+impl Arrived {
+    fn protocol(&self) -> Protocol {
+        let v3 = self.headers.contains_key(header::AUTHORIZATION) || self.path.starts_with("/v3/");
+        if v3 { Protocol::V3 } else { Protocol::V2 }
+    }
+
+    /// The APIv2 fields: the XML body, or the query of a GET.
+    fn v2_fields(&self) -> Option<Map<String, Value>> {
+        if self.method == "GET" {
+            let mut m = Map::new();
+            for (k, v) in url_pairs(&self.query) {
+                m.insert(k, Value::String(v));
+            }
+            Some(m)
+        } else {
+            wechatpay::v2::parse(&self.body).ok()
+        }
+    }
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
     v2: Arc<V2>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or("").to_string();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let fault = req
-        .headers()
+    let (parts, body) = req.into_parts();
+    let arrived = Arrived {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        target: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into()),
+        headers: parts.headers,
+        body: match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                let reply = Reply::error(
+                    413,
+                    "INVALID_REQUEST",
+                    "the request body is larger than 1 MiB",
+                );
+                return Ok(signed(&shared, &reply, None));
+            }
+        },
+    };
+    // What the user does in WeChat: unsigned, not recorded.
+    if let Some(rest) = arrived.path.strip_prefix("/sandbox/payscore/") {
+        let reply = control(&shared, &arrived.method, rest);
+        return Ok(signed(&shared, &reply, None));
+    }
+
+    let protocol = arrived.protocol();
+    let signature = match protocol {
+        Protocol::V3 => auth::check(
+            &auth::Merchant {
+                mchid: &shared.keys.mchid,
+                serial: &shared.keys.serial,
+                key: &shared.merchant_public,
+            },
+            &arrived.method,
+            &arrived.target,
+            arrived
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+            &arrived.headers,
+            &arrived.body,
+            formatter::timestamp(),
+        ),
+        Protocol::V2 => match arrived.v2_fields() {
+            Some(fields) => signing::check_v2(&fields, &shared.keys.apiv2_secret),
+            None => Err("the body is not XML".into()),
+        },
+    };
+    shared.log.push(RecordedRequest {
+        method: arrived.method.clone(),
+        target: arrived.target.clone(),
+        headers: arrived.headers.clone(),
+        body: arrived.body.clone(),
+        protocol,
+        signature: signature.clone(),
+    });
+
+    let stub = shared.stubs.take(&arrived.method, &arrived.path);
+    let fault = arrived
+        .headers
         .get(FAULT_HEADER)
         .and_then(|v| v.to_str().ok())
-        .and_then(Fault::parse);
-    let authorization = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let body = match Limited::new(req.into_body(), MAX_REQUEST_BODY)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let reply = Reply::error(
-                413,
-                "INVALID_REQUEST",
-                "the request body is larger than 1 MiB",
-            );
-            return Ok(sign(&shared, reply, None));
-        }
-    };
-
-    if fault == Some(Fault::Drop) {
-        return Err(DropConnection);
-    }
-    if fault == Some(Fault::Slow) {
-        tokio::time::sleep(Duration::from_secs(3)).await;
-    }
-    // APIv2: no Authorization, XML signed with the APIv2 secret.
-    if V2::serves(&path) {
-        return Ok(v2.handle(&method, &path, &body));
+        .and_then(Fault::parse)
+        .or(stub.as_ref().and_then(|s| s.fault))
+        .or_else(|| shared.sticky_fault());
+    match fault {
+        Some(Fault::Drop) => return Err(DropConnection),
+        Some(Fault::Hang) => std::future::pending::<()>().await,
+        Some(Fault::Slow) => tokio::time::sleep(Duration::from_secs(3)).await,
+        _ => {}
     }
 
-    let reply = if let Some(rest) = path.strip_prefix("/sandbox/payscore/") {
-        control(&shared, &method, rest)
-    } else if let Err(why) = auth::check(
-        &auth::Merchant {
-            mchid: &shared.keys.mchid,
-            serial: &shared.keys.serial,
-            key: &shared.merchant_public,
-        },
-        &method,
-        &target,
-        authorization.as_deref(),
-        &body,
-        formatter::timestamp(),
-    ) {
-        Reply::error(401, "SIGN_ERROR", why)
-    } else if fault == Some(Fault::ServerError) {
-        Reply::system_error()
-    } else if path == "/v3/certificates" {
-        if method == "GET" {
+    if protocol == Protocol::V2 {
+        return Ok(answer_v2(&shared, &v2, &arrived, signature, stub));
+    }
+    if let Err(why) = signature {
+        return Ok(signed(
+            &shared,
+            &Reply::error(401, "SIGN_ERROR", why),
+            fault,
+        ));
+    }
+    if fault == Some(Fault::ServerError) {
+        return Ok(signed(&shared, &Reply::system_error(), fault));
+    }
+    if let Some(stub) = stub {
+        return Ok(from_stub(&shared, &stub, fault));
+    }
+    let reply = route_v3(&shared, &arrived);
+    Ok(signed(&shared, &reply, fault))
+}
+
+fn route_v3(shared: &Shared, a: &Arrived) -> Reply {
+    if a.path == "/v3/certificates" {
+        if a.method == "GET" {
             shared.certificates()
         } else {
             Reply::error(405, "METHOD_NOT_ALLOWED", "v3/certificates takes GET")
         }
-    } else if path.starts_with("/v3/payscore/") {
-        shared.payscore(&method, &path, &query, &body)
+    } else if a.path.starts_with("/v3/payscore/") {
+        shared.payscore(&a.method, &a.path, &a.query, &a.body)
     } else {
         Reply::error(
             404,
             "NOT_FOUND",
-            format!("the sandbox does not serve {path}"),
+            format!("the sandbox does not serve {}", a.path),
         )
+    }
+}
+
+/// APIv2: the request's `sign` checked as WeChat Pay checks it, then a stub
+/// or the sandbox's own APIv2 routes.
+fn answer_v2(
+    shared: &Shared,
+    v2: &V2,
+    a: &Arrived,
+    signature: Result<(), String>,
+    stub: Option<Stub>,
+) -> Response<Full<Bytes>> {
+    if V2::serves(&a.path) {
+        return v2.handle(&a.method, &a.path, &a.body);
+    }
+    if signature.is_err() {
+        let mut fail = Map::new();
+        fail.insert("return_code".into(), "FAIL".into());
+        fail.insert("return_msg".into(), "签名错误".into());
+        return xml_response(200, &fail, &[]);
+    }
+    let Some(stub) = stub else {
+        let mut fail = Map::new();
+        fail.insert("return_code".into(), "FAIL".into());
+        fail.insert(
+            "return_msg".into(),
+            format!("the sandbox does not serve {}", a.path).into(),
+        );
+        return xml_response(200, &fail, &[]);
     };
-    Ok(sign(&shared, reply, fault))
+    match &stub.body {
+        StubBody::SignedXml { fields, hmac } => {
+            let mut fields = fields.clone();
+            let kind = if *hmac {
+                SignType::HmacSha256
+            } else {
+                SignType::Md5
+            };
+            signing::sign_v2(&mut fields, &shared.keys.apiv2_secret, kind);
+            xml_response(stub.status, &fields, &stub.headers)
+        }
+        _ => plain(&stub),
+    }
+}
+
+fn xml_response(
+    status: u16,
+    fields: &Map<String, Value>,
+    extra: &[(String, String)],
+) -> Response<Full<Bytes>> {
+    let xml =
+        to_xml(fields).unwrap_or_else(|_| "<xml><return_code>FAIL</return_code></xml>".into());
+    let mut r = plain(
+        &Stub::any()
+            .status(status)
+            .raw("text/xml; charset=utf-8", Bytes::from(xml)),
+    );
+    for (k, v) in extra {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            r.headers_mut().append(n, v);
+        }
+    }
+    r
+}
+
+/// A stub's answer exactly as written, unsigned (APIv2 answers carry
+/// their signature in the body).
+fn plain(stub: &Stub) -> Response<Full<Bytes>> {
+    let (content_type, body) = stub_body(stub);
+    let mut r = Response::new(Full::new(body));
+    *r.status_mut() =
+        http::StatusCode::from_u16(stub.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        r.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    for (k, v) in &stub.headers {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            r.headers_mut().append(n, v);
+        }
+    }
+    r
+}
+
+fn stub_body(stub: &Stub) -> (Option<String>, Bytes) {
+    match &stub.body {
+        StubBody::Empty => (None, Bytes::new()),
+        StubBody::Json(v) => (
+            Some("application/json; charset=utf-8".into()),
+            Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        ),
+        StubBody::Raw { content_type, body } => (Some(content_type.clone()), body.clone()),
+        StubBody::SignedXml { fields, .. } => (
+            Some("text/xml; charset=utf-8".into()),
+            Bytes::from(to_xml(fields).unwrap_or_default()),
+        ),
+    }
+}
+
+fn from_stub(shared: &Shared, stub: &Stub, fault: Option<Fault>) -> Response<Full<Bytes>> {
+    let (content_type, body) = stub_body(stub);
+    shared.signer.sign(
+        stub.status,
+        content_type.as_deref(),
+        body,
+        &stub.headers,
+        fault,
+    )
 }
 
 /// `POST /sandbox/payscore/{out_order_no}/{confirm|pay|expire|paying}`.
@@ -172,60 +393,10 @@ fn control(shared: &Shared, method: &str, rest: &str) -> Reply {
 }
 
 /// Signs every answer, errors included, as WeChat Pay does, then applies the fault.
-fn sign(shared: &Shared, reply: Reply, fault: Option<Fault>) -> Response<Full<Bytes>> {
-    let body = reply_body(&reply);
-    let mut timestamp = formatter::timestamp();
-    if fault == Some(Fault::StaleTimestamp) {
-        timestamp -= 600;
-    }
-    let nonce = formatter::nonce(32);
-    let ts = timestamp.to_string();
-    // Bodies the sandbox writes are JSON, so always UTF-8.
-    let text = std::str::from_utf8(&body).unwrap_or_default();
-    let signed_body = if fault == Some(Fault::BadSignature) {
-        "tampered"
-    } else {
-        text
-    };
-    let message = formatter::response(&ts, &nonce, signed_body);
-    let mut signature = shared.platform.sign(message).unwrap_or_default();
-    let mut serial = match shared.signing_mode {
-        SigningMode::PublicKey => shared.keys.public_key_id.clone(),
-        SigningMode::Certificate => shared.keys.platform_cert_serial.clone(),
-    };
-    match fault {
-        Some(Fault::GarbageSignature) => signature = "not*base64*at*all".into(),
-        Some(Fault::SignTest) => signature = format!("WECHATPAY/SIGNTEST/{signature}"),
-        Some(Fault::UnknownSerial) => serial = "PUB_KEY_ID_UNKNOWN_0000000000000000".into(),
-        Some(Fault::CertificateSerial) => serial = shared.keys.platform_cert_serial.clone(),
-        _ => {}
-    }
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = Response::new(Full::new(body.clone()));
-    *response.status_mut() = status;
-    let h = response.headers_mut();
-    let mut put = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
-    };
-    put("Request-ID", format!("sandbox-{nonce}"));
-    if !body.is_empty() {
-        put("Content-Type", "application/json; charset=utf-8".into());
-    }
-    if fault != Some(Fault::MissingHeaders) {
-        put("Wechatpay-Timestamp", ts);
-        put("Wechatpay-Nonce", nonce);
-        put("Wechatpay-Serial", serial);
-        put("Wechatpay-Signature", signature);
-        put(
-            "Wechatpay-Signature-Type",
-            "WECHATPAY2-SHA256-RSA2048".into(),
-        );
-    }
-    if fault == Some(Fault::Truncate) && !body.is_empty() {
-        // Promise more than is sent; the connection closes short.
-        put("Content-Length", (body.len() + 64).to_string());
-    }
-    response
+fn signed(shared: &Shared, reply: &Reply, fault: Option<Fault>) -> Response<Full<Bytes>> {
+    let body = reply_body(reply);
+    let content_type = (!body.is_empty()).then_some("application/json; charset=utf-8");
+    shared
+        .signer
+        .sign(reply.status, content_type, body, &[], fault)
 }

@@ -1,16 +1,17 @@
 //! What one sandbox holds: its keys, its orders, and what it signs with.
 
-use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicUsize, Ordering},
-};
+use std::sync::{Arc, Mutex, atomic::AtomicUsize};
 
 use bytes::Bytes;
 use serde_json::json;
 
-use super::{
-    SandboxKeys, SigningMode, callbacks,
-    payscore::{Event, PayScore, Reply},
+use crate::{
+    SandboxKeys, SigningMode,
+    callbacks::Notifier,
+    payscore::{PayScore, Reply},
+    record::Log,
+    signing::AnswerSigner,
+    stubs::Stubs,
 };
 use wechatpay::{
     Error,
@@ -32,24 +33,63 @@ pub(crate) enum Control {
 pub(crate) struct Shared {
     pub(crate) keys: SandboxKeys,
     pub(crate) merchant_public: PublicKey,
-    pub(crate) platform: PrivateKey,
-    pub(crate) signing_mode: SigningMode,
+    pub(crate) signer: Arc<AnswerSigner>,
+    pub(crate) notifier: Notifier,
+    pub(crate) stubs: Stubs,
+    pub(crate) log: Log,
+    pub(crate) connections: ConnectionCounts,
+    /// A fault applied to every answer, as if each request asked for it.
+    pub(crate) fault: Mutex<Option<crate::Fault>>,
     payscore: Mutex<PayScore>,
-    delivered: Arc<AtomicUsize>,
-    runtime: tokio::runtime::Handle,
+}
+
+/// Connections the server saw, for tests of keep-alive and cancellation.
+#[derive(Default)]
+pub(crate) struct ConnectionCounts {
+    pub(crate) opened: AtomicUsize,
+    pub(crate) closed: AtomicUsize,
+    pub(crate) tls_handshakes: AtomicUsize,
+    pub(crate) tls_refused: AtomicUsize,
 }
 
 impl Shared {
-    pub(crate) fn new(keys: SandboxKeys, signing_mode: SigningMode) -> Result<Self, Error> {
+    pub(crate) fn new(
+        keys: SandboxKeys,
+        signing_mode: SigningMode,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Self, Error> {
+        let platform = PrivateKey::from_pem(&keys.platform_private_key_pem)?;
+        let signer = Arc::new(AnswerSigner {
+            key: platform,
+            serial: match signing_mode {
+                SigningMode::PublicKey => keys.public_key_id.clone(),
+                SigningMode::Certificate => keys.platform_cert_serial.clone(),
+            },
+            cert_serial: keys.platform_cert_serial.clone(),
+        });
         Ok(Self {
             merchant_public: PrivateKey::from_pem(&keys.merchant_private_key_pem)?.public_key()?,
-            platform: PrivateKey::from_pem(&keys.platform_private_key_pem)?,
+            notifier: Notifier {
+                apiv3_key: keys.apiv3_key.clone(),
+                signer: signer.clone(),
+                delivered: Arc::new(AtomicUsize::new(0)),
+                runtime,
+            },
+            signer,
             keys,
-            signing_mode,
+            stubs: Stubs::default(),
+            log: Log::default(),
+            connections: ConnectionCounts::default(),
+            fault: Mutex::new(None),
             payscore: Mutex::new(PayScore::new()),
-            delivered: Arc::new(AtomicUsize::new(0)),
-            runtime: tokio::runtime::Handle::current(),
         })
+    }
+
+    pub(crate) fn sticky_fault(&self) -> Option<crate::Fault> {
+        match self.fault.lock() {
+            Ok(g) => *g,
+            Err(p) => *p.into_inner(),
+        }
     }
 
     fn orders(&self) -> std::sync::MutexGuard<'_, PayScore> {
@@ -69,7 +109,7 @@ impl Shared {
             body,
             formatter::timestamp(),
         );
-        self.deliver(events);
+        self.notifier.deliver(events);
         reply
     }
 
@@ -109,7 +149,7 @@ impl Shared {
                 .map(|_| Vec::new())?,
         };
         drop(orders);
-        self.deliver(events);
+        self.notifier.deliver(events);
         Ok(())
     }
 
@@ -122,21 +162,7 @@ impl Shared {
     }
 
     pub(crate) fn callbacks_delivered(&self) -> usize {
-        self.delivered.load(Ordering::SeqCst)
-    }
-
-    fn deliver(&self, events: Vec<Event>) {
-        for event in events {
-            let Some(delivery) = callbacks::prepare(self, &event) else {
-                continue;
-            };
-            let delivered = self.delivered.clone();
-            self.runtime.spawn(async move {
-                if callbacks::send(delivery).await {
-                    delivered.fetch_add(1, Ordering::SeqCst);
-                }
-            });
-        }
+        self.notifier.delivered()
     }
 
     /// `GET v3/certificates`: the platform certificate, encrypted with the APIv3 key.

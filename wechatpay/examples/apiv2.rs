@@ -79,12 +79,15 @@ fn main() -> ExitCode {
             "APIV2DEMO0003",
             "134567890123456789",
         )) {
-            Err(Error::Api { code, message, .. }) => println!(
-                "{:<22} refused: {} ({})",
-                "micropay (reused code)",
-                code.unwrap_or_default(),
-                message.unwrap_or_default()
-            ),
+            Err(e) if e.is_api() => {
+                let api = e.api_error().expect("an API error");
+                println!(
+                    "{:<22} refused: {} ({})",
+                    "micropay (reused code)",
+                    api.code().unwrap_or_default(),
+                    api.message().unwrap_or_default()
+                )
+            }
             other => println!("unexpected: {other:?}"),
         }
         Ok(())

@@ -6,11 +6,15 @@ use http::HeaderValue;
 
 use crate::{
     CertStore, Client, Error,
-    blocking::Engine,
-    client::Core,
     crypto::{PrivateKey, PublicKey},
-    middleware::{Credentials, Middleware, Signer, Verifier, XmlLayer},
-    transport::Transport,
+    middleware::{
+        Credentials, Layer, MessageSigner, Middleware, SIGNER, SIGNER_V2, SignerV2, SignerV3,
+        Stack, VERIFIER, VERIFIER_V2, VerifierV2, VerifierV3,
+    },
+    pipeline::Pipeline,
+    request::{BaseUri, Defaults, target::AllowedBases},
+    template::cache::TemplateCache,
+    transport::{Transport, TransportConfig, tls::TlsSettings},
     v2::{ClientCert, Secret},
 };
 
@@ -21,14 +25,20 @@ use crate::{
 /// ```
 pub const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
 
+/// The answer-size cap: API answers are small; a bill or a downloaded image
+/// is the largest thing WeChat Pay sends back through a call.
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
+
 /// Configures a [`Client`].
 ///
-/// An APIv3 client needs `mchid`, `serial`, `private_key` and at least one
+/// An APIv3 client needs `mchid`, `serial`, `private_key` (or a
+/// [`signer`](Self::signer) that holds the key elsewhere) and at least one
 /// `cert` (a WeChat Pay public key by its `PUB_KEY_ID_…`, or a platform
 /// certificate by its serial; both during the migration between them).
 /// APIv2 (`v2/…` paths) needs the [`secret`](Self::secret), and for some
-/// calls the [client certificate](Self::client_cert); a merchant on APIv2
-/// alone gives `mchid` and `secret` only (see [`crate::v2`]).
+/// calls the [client certificate](Self::client_cert). A merchant on APIv2
+/// alone gives `mchid` and `secret` only: leave the APIv3 settings out
+/// altogether (see [`crate::v2`]).
 ///
 /// ```
 /// use wechatpay::{Builder, crypto::{PrivateKey, PublicKey}};
@@ -49,19 +59,22 @@ pub struct Builder {
     mchid: Option<String>,
     serial: Option<String>,
     private_key: Option<PrivateKey>,
+    signer: Option<Arc<dyn MessageSigner>>,
     certs: Vec<(String, PublicKey)>,
     cert_store: Option<CertStore>,
     base_uri: Option<String>,
+    allowed_base_uris: Vec<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
-    worker_threads: Option<usize>,
     layers: Vec<Arc<dyn Middleware>>,
+    stack_edits: Vec<Box<dyn FnOnce(&mut Stack) + Send>>,
+    unverified: bool,
     secret: Option<String>,
     client_cert: Option<ClientCert>,
     root_certs: Vec<String>,
     /// Set only by the certificate downloader, which must call before it
-    /// has any WeChat Pay key and verifies the reply itself.
+    /// has any WeChat Pay key and verifies the answer itself.
     bootstrap: bool,
 }
 
@@ -74,6 +87,7 @@ impl std::fmt::Debug for Builder {
                 "private_key",
                 &self.private_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("signer", &self.signer.as_ref().map(|_| "<custom>"))
             .field(
                 "certs",
                 &self.certs.iter().map(|(s, _)| s).collect::<Vec<_>>(),
@@ -81,6 +95,7 @@ impl std::fmt::Debug for Builder {
             .field("base_uri", &self.base_uri)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("client_cert", &self.client_cert)
+            .field("unverified", &self.unverified)
             .finish_non_exhaustive()
     }
 }
@@ -128,7 +143,33 @@ impl Builder {
         self
     }
 
-    /// Trusts `key` for responses whose `Wechatpay-Serial` is `serial`
+    /// Signs requests with `signer` instead of an in-process private key:
+    /// a key in an HSM, a KMS or a signing service. The `Authorization`
+    /// header is still built here; only the signature comes from `signer`.
+    ///
+    /// ```
+    /// use wechatpay::middleware::{BoxFuture, MessageSigner};
+    /// struct Hsm;
+    /// impl MessageSigner for Hsm {
+    ///     fn sign<'a>(&'a self, message: &'a str) -> BoxFuture<'a, Result<String, wechatpay::Error>> {
+    ///         Box::pin(async move { Err(wechatpay::Error::custom("ask the HSM here")) })
+    ///     }
+    /// }
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_public_key.pem")).unwrap();
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1900000001")
+    ///     .serial("5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+    ///     .signer(Hsm)
+    ///     .cert("PUB_KEY_ID_0119000000012025010100000000000001", wechatpay::crypto::PublicKey::from_pem(&pem)?)
+    ///     .build()?;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn signer(mut self, signer: impl MessageSigner) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    /// Trusts `key` for answers whose `Wechatpay-Serial` is `serial`
     /// (a `PUB_KEY_ID_…` or a platform certificate serial). Repeatable.
     ///
     /// ```
@@ -155,13 +196,28 @@ impl Builder {
     }
 
     /// The base URI calls resolve against; default `https://api.mch.weixin.qq.com/`.
-    /// Its trailing slash matters (RFC 3986).
+    /// A path is a folder: `https://host/prefix` means `https://host/prefix/`.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().base_uri("https://apihk.mch.weixin.qq.com/");
     /// ```
     pub fn base_uri(mut self, base_uri: impl Into<String>) -> Self {
         self.base_uri = Some(base_uri.into());
+        self
+    }
+
+    /// Lets a call's `base_uri` option name `base_uri` too. WeChat Pay's own
+    /// hosts (`api.mch.weixin.qq.com`, its backup `api2.`, the overseas
+    /// `apihk.`, …) and the builder's base URI are always allowed; any other
+    /// host must be allowed here first, so that no option can send the
+    /// Authorization somewhere unexpected. Plain http is allowed for
+    /// loopback only.
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().allow_base_uri("https://wechatpay-gateway.internal.example/");
+    /// ```
+    pub fn allow_base_uri(mut self, base_uri: impl Into<String>) -> Self {
+        self.allowed_base_uris.push(base_uri.into());
         self
     }
 
@@ -175,7 +231,7 @@ impl Builder {
         self
     }
 
-    /// The connect timeout; default 10 s.
+    /// The connect timeout (DNS, TCP and TLS); default 10 s.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().connect_timeout(std::time::Duration::from_secs(3));
@@ -185,7 +241,7 @@ impl Builder {
         self
     }
 
-    /// The largest response body accepted; default 64 MiB (bills can be large).
+    /// The largest answer body accepted; default 64 MiB.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().max_response_bytes(1 << 20);
@@ -195,18 +251,8 @@ impl Builder {
         self
     }
 
-    /// Threads of the client's private I/O runtime; default 2.
-    ///
-    /// ```
-    /// let b = wechatpay::Builder::new().worker_threads(4);
-    /// ```
-    pub fn worker_threads(mut self, n: usize) -> Self {
-        self.worker_threads = Some(n);
-        self
-    }
-
     /// The APIv2 secret (the 32-character "API key" of the merchant
-    /// platform) that signs `v2/…` requests and verifies their replies.
+    /// platform) that signs `v2/…` requests and verifies their answers.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().mchid("1900000001").secret("your-32-character-apiv2-secret-0");
@@ -268,8 +314,9 @@ impl Builder {
         self
     }
 
-    /// Adds a layer outside the verifier and signer (logging, retry,
-    /// metrics). Layers run in the order added, the first outermost.
+    /// Adds a layer outside the verifiers and signers (logging, retry,
+    /// metrics). Layers run in the order added, the first outermost; in the
+    /// [`Stack`] they are named `middleware_0`, `middleware_1`, …
     ///
     /// ```
     /// use wechatpay::middleware::{BoxFuture, Middleware, Next, Request};
@@ -283,6 +330,44 @@ impl Builder {
     /// ```
     pub fn middleware(mut self, layer: impl Middleware) -> Self {
         self.layers.push(Arc::new(layer));
+        self
+    }
+
+    /// Rearranges the stack, as PHP's `$instance->getDriver()->select()->getConfig('handler')`
+    /// is rearranged: put a layer before or after a named one, replace one
+    /// (a remote signer in place of `signer`), remove one. Runs at
+    /// [`build`](Self::build), after the built-in layers and those of
+    /// [`middleware`](Self::middleware) are in place; mistakes are build errors.
+    ///
+    /// ```
+    /// use wechatpay::middleware::{BoxFuture, Middleware, Next, Request};
+    /// struct Wire;
+    /// impl Middleware for Wire {
+    ///     fn handle<'a>(&'a self, r: Request, next: Next<'a>) -> BoxFuture<'a, Result<wechatpay::Response, wechatpay::Error>> {
+    ///         eprintln!("{:?}", r.headers().get("Authorization").is_some());
+    ///         next.run(r)
+    ///     }
+    /// }
+    /// let b = wechatpay::Builder::new().stack(|s| {
+    ///     s.after("signer_v2", "wire", Wire);
+    /// });
+    /// ```
+    pub fn stack(mut self, edit: impl FnOnce(&mut Stack) + Send + 'static) -> Self {
+        self.stack_edits.push(Box::new(edit));
+        self
+    }
+
+    /// Turns response verification off: answers are returned without their
+    /// signature (APIv3) or `sign` (APIv2) being checked, and error answers
+    /// are all reported unverified. Anyone between the client and WeChat
+    /// Pay could then forge a "payment succeeded". For a local experiment
+    /// only; never in production.
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().danger_accept_unverified_responses();
+    /// ```
+    pub fn danger_accept_unverified_responses(mut self) -> Self {
+        self.unverified = true;
         self
     }
 
@@ -302,13 +387,13 @@ impl Builder {
         let mchid = self
             .mchid
             .filter(|m| !m.is_empty())
-            .ok_or_else(|| Error::Config("the merchant ID `mchid` is required".into()))?;
+            .ok_or_else(|| Error::config("the merchant ID `mchid` is required"))?;
         let secret = self.secret.filter(|s| !s.is_empty()).map(Secret::new);
-        // A merchant on APIv2 alone gives no APIv3 credentials at all; its
-        // APIv3 calls are refused by the signer with `Error::Config`.
+        // A merchant on APIv2 alone gives no APIv3 settings at all.
         let v2_only = secret.is_some()
-            && self.serial.is_none()
+            && self.serial.as_deref().is_none_or(str::is_empty)
             && self.private_key.is_none()
+            && self.signer.is_none()
             && self.certs.is_empty()
             && self.cert_store.is_none();
         let store = self.cert_store.unwrap_or_default();
@@ -316,90 +401,124 @@ impl Builder {
             None
         } else {
             let serial = self.serial.filter(|s| !s.is_empty()).ok_or_else(|| {
-                Error::Config("the merchant certificate serial `serial` is required".into())
-            })?;
-            let key = self.private_key.ok_or_else(|| {
-                Error::Config("the merchant private key `private_key` is required".into())
+                Error::config(
+                    "the merchant certificate serial `serial` is required for APIv3 (a merchant on \
+                     APIv2 alone gives only mchid and secret, and leaves every APIv3 setting out)",
+                )
             })?;
             for (s, k) in self.certs {
                 store.insert(s, k);
             }
             if store.is_empty() && !self.bootstrap {
-                return Err(Error::Config(
-                    "at least one WeChat Pay public key or platform certificate (`cert`) is required"
-                        .into(),
+                return Err(Error::config(
+                    "at least one WeChat Pay public key or platform certificate (`cert`) is required",
                 ));
             }
             let serials = store.serials();
             if serials.iter().any(|s| s == &serial) {
-                return Err(Error::Config(format!(
-                    "the certs ({}) contain the merchant's own certificate serial {serial}, which cannot verify WeChat Pay's replies",
+                return Err(Error::config(format!(
+                    "the certs ({}) contain the merchant's own certificate serial {serial}, which cannot verify WeChat Pay's answers",
                     serials.join(", ")
                 )));
             }
-            Some(Credentials {
-                mchid: mchid.clone(),
-                serial,
-                key,
-            })
+            match (self.private_key, self.signer) {
+                (_, Some(signer)) => Some(Credentials::remote(mchid.clone(), serial, signer)),
+                (Some(key), None) => Some(Credentials::local(mchid.clone(), serial, key)),
+                (None, None) => None,
+            }
         };
+        let has_v3 = !v2_only;
 
-        let base = self.base_uri.as_deref().unwrap_or(DEFAULT_BASE_URI);
-        let base_uri = reqwest::Url::parse(base)
-            .map_err(|e| Error::Config(format!("`base_uri` `{base}` is not a URL: {e}")))?;
-        if !matches!(base_uri.scheme(), "http" | "https") {
-            return Err(Error::Config(format!(
-                "`base_uri` `{base}` must be http or https"
-            )));
+        let base = BaseUri::parse(
+            self.base_uri.as_deref().unwrap_or(DEFAULT_BASE_URI),
+            "`base_uri`",
+        )?;
+        let mut allowed = AllowedBases::default();
+        for b in &self.allowed_base_uris {
+            allowed.allow(BaseUri::parse(b, "an `allow_base_uri`")?);
         }
-        let ua = user_agent();
         let identity = match &self.client_cert {
             Some(cert) => Some(cert.identity(&mchid)?),
             None => None,
         };
-        let roots = self
-            .root_certs
-            .iter()
-            .map(|pem| {
-                reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
-                    Error::Config(format!(
-                        "a `root_certificate` is not a PEM certificate: {e}"
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let transport = Transport::new(
-            self.timeout.unwrap_or(Duration::from_secs(30)),
-            self.connect_timeout.unwrap_or(Duration::from_secs(10)),
-            self.max_response_bytes.unwrap_or(64 << 20),
-            &ua,
-            identity,
-            &roots,
-        )?;
-        let mut layers = self.layers;
-        layers.push(Arc::new(Verifier {
-            certs: store.clone(),
-        }));
-        layers.push(Arc::new(XmlLayer {
-            secret: secret.clone(),
-        }));
-        layers.push(Arc::new(Signer { credentials }));
-        let core = Core {
-            base_uri,
-            user_agent: HeaderValue::from_str(&ua)
-                .unwrap_or(HeaderValue::from_static("wechatpay-rust")),
-            certs: store,
+        let transport = Transport::new(TransportConfig {
+            timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
+            connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
+            max_body: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            tls: TlsSettings {
+                roots: self.root_certs,
+                identity,
+            },
+        })?;
+
+        let keyless = credentials.is_none() && has_v3;
+        let signer: Arc<dyn Middleware> = Arc::new(SignerV3 { credentials });
+        let mut layers: Vec<Layer> = self
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| Layer::new(format!("middleware_{i}"), l))
+            .collect();
+        layers.push(Layer::new(
+            VERIFIER,
+            Arc::new(VerifierV3 {
+                certs: store.clone(),
+            }),
+        ));
+        layers.push(Layer::new(
+            VERIFIER_V2,
+            Arc::new(VerifierV2 {
+                secret: secret.clone(),
+            }),
+        ));
+        layers.push(Layer::new(SIGNER, signer.clone()));
+        layers.push(Layer::new(
+            SIGNER_V2,
+            Arc::new(SignerV2 {
+                secret: secret.clone(),
+            }),
+        ));
+        let mut stack = Stack::from_layers(layers);
+        for edit in self.stack_edits {
+            edit(&mut stack);
+        }
+        if self.unverified {
+            stack.drop_verifiers();
+        }
+        // The built-in signer cannot sign without a key: a client without
+        // one builds only when `signer` was replaced (or a MessageSigner given).
+        if keyless && stack.layers().iter().any(|l| l.is(&signer)) {
+            return Err(Error::config(
+                "the merchant private key `private_key` is required (or Builder::signer for a key \
+                 held in an HSM or signing service, or a replacement `signer` layer)",
+            ));
+        }
+        let layers = stack.into_layers()?;
+
+        let user_agent = HeaderValue::from_str(&user_agent())
+            .unwrap_or(HeaderValue::from_static("wechatpay-rust"));
+        let defaults = Defaults {
+            base,
+            allowed,
+            user_agent,
+            mchid,
+            has_v3,
+            has_v2_secret: secret.is_some(),
+            has_identity: transport.has_identity(),
+        };
+        Ok(Client::new(Pipeline {
+            defaults,
             layers,
             transport,
-            engine: Engine::new(self.worker_threads.unwrap_or(1))?,
-            mchid,
-            secret,
-        };
-        Ok(Client::from_core(core))
+            templates: TemplateCache::default(),
+            certs: store,
+        }))
     }
 }
 
-/// `wechatpay-rust/VERSION (OS/ARCH) Rust`, naming this crate as PHP's names itself.
+/// `wechatpay-rust/VERSION (OS/ARCH) Rust/VERSION`, naming this crate as PHP's names itself.
 fn user_agent() -> String {
     format!(
         "wechatpay-rust/{} ({}/{}) Rust/{}",

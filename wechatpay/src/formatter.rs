@@ -84,8 +84,14 @@ pub fn joined_by_line_feed(pieces: &[&str]) -> String {
     out
 }
 
-/// Byte-wise joined message for a body that may not be UTF-8 (responses).
-pub(crate) fn joined_bytes(pieces: &[&[u8]]) -> Vec<u8> {
+/// The signed message over bytes, for a body that may not be UTF-8: each
+/// piece followed by `\n`, as [`response`] joins text.
+///
+/// ```
+/// let m = wechatpay::formatter::joined_bytes(&[b"1700000000", b"nonce", &[0xff, 0x00]]);
+/// assert_eq!(m, b"1700000000\nnonce\n\xff\x00\n");
+/// ```
+pub fn joined_bytes(pieces: &[&[u8]]) -> Vec<u8> {
     let mut out = Vec::with_capacity(pieces.iter().map(|p| p.len() + 1).sum());
     for p in pieces {
         out.extend_from_slice(p);
@@ -131,7 +137,7 @@ pub fn query_string_like(map: &serde_json::Map<String, serde_json::Value>) -> St
             Value::String(s) => s.clone(),
             Value::Bool(true) => "1".into(),
             Value::Bool(false) => continue,
-            Value::Number(n) => crate::options::number_to_string(n),
+            Value::Number(n) => crate::encoding::number_to_string(n),
             nested => nested.to_string(),
         };
         if k == "sign" || text.is_empty() {

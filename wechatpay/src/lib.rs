@@ -26,8 +26,15 @@
 //! ```
 //!
 //! ## How a call flows
-//! options → [template](Chain::template) → request → [middleware]
-//! (verifier, signer) → transport → response. Nothing flows back.
+//! options → [template](Chain::template) → request → the [middleware]
+//! stack (verifiers, then signers) → transport → answer. Nothing flows back.
+//! An async verb does all of this in the awaiting task, on the caller's
+//! runtime; a blocking verb works on any thread (see [`Chain::request`]).
+//!
+//! ## Errors
+//! One opaque [`Error`] with `is_*` questions. The one a payment service
+//! asks first is [`Error::is_before_send`]: `true` exactly when nothing
+//! could have reached WeChat Pay, so sending again cannot pay twice.
 //!
 //! ## Where things are
 //! | module | what | PHP |
@@ -35,12 +42,16 @@
 //! | [`Builder`] | configuration → [`Client`] | `Builder` |
 //! | [`Chain`], [`chain!`] | path segments, verbs | `BuilderChainable` |
 //! | [`Options`] | the per-call options map | the `$options` array |
-//! | [`middleware`] | the handler stack | `ClientDecorator`, `ClientJsonTrait` |
+//! | [`middleware`] | the handler stack, named layers, custom signers | `ClientDecorator`, `ClientJsonTrait` |
 //! | [`crypto`] | keys and ciphers | `Crypto\*` |
 //! | [`formatter`] | signed-message shapes | `Formatter` |
-//! | [`CertStore`] | trusted WeChat Pay keys | the `certs` array |
+//! | [`certificates`] | trusted WeChat Pay keys, download, refresh | the `certs` array, `CertificateDownloader` |
+//! | [`notify`] | callbacks: verify, decrypt | the notification docs |
 //! | [`v2`] | APIv2 (XML): `v2/…` calls, signs, refund `req_info` | `ClientXmlTrait` |
 //! | [`Error`] | every failure, typed | exceptions |
+//!
+//! The local WeChat Pay for tests and examples is the `wechatpay-sandbox`
+//! crate; the `wechatpay` command line is `wechatpay-cli`.
 //!
 //! ## Cargo features
 //! | feature | default | what |
@@ -48,21 +59,24 @@
 //! | `rustcrypto` | no | RSA on the pure-Rust `rsa` crate instead of aws-lc-rs |
 #![warn(missing_docs)]
 
-mod blocking;
 mod builder;
 pub mod certificates;
-mod certs;
 mod chain;
 mod client;
 pub mod crypto;
+mod encoding;
 mod error;
 pub mod formatter;
 pub mod middleware;
 pub mod models;
 pub mod notify;
 pub mod options;
+mod pipeline;
+mod request;
 mod response;
+mod runtime;
 mod sensitive;
+mod signature;
 mod template;
 pub mod transformer;
 mod transport;
@@ -70,12 +84,13 @@ pub mod util;
 pub mod v2;
 
 pub use builder::{Builder, DEFAULT_BASE_URI};
-pub use certs::CertStore;
-pub use chain::{Chain, Pending, normalize};
+pub use certificates::CertStore;
+pub use chain::{Chain, normalize};
 pub use client::Client;
-pub use error::{Error, VerificationFailure};
+pub use error::{ApiError, Error, VerificationFailure};
 pub use options::Options;
 pub use response::ResponseExt;
+pub use runtime::Pending;
 pub use sensitive::Encryptor;
 
 /// A response as received: status, headers and the whole body.
@@ -86,16 +101,17 @@ pub use sensitive::Encryptor;
 /// ```
 pub type Response = http::Response<bytes::Bytes>;
 
-#[allow(dead_code)]
-fn assert_send_sync() {
-    fn is<T: Send + Sync + 'static>() {}
+/// What users rely on across threads, checked by the compiler.
+const _: () = {
+    const fn is<T: Send + Sync + 'static>() {}
+    const fn is_send<T: Send + 'static>() {}
     is::<Client>();
     is::<Chain>();
     is::<Error>();
     is::<CertStore>();
-    fn is_send<T: Send + 'static>() {}
+    is_send::<Builder>();
     is_send::<Pending>();
-}
+};
 
 /// The README's examples, compiled as doctests so they cannot rot;
 /// it exists only under `cfg(doctest)`.

@@ -11,9 +11,7 @@ use std::{
 use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::{
-    CertStore, Error, VerificationFailure, crypto::aes_gcm, formatter, middleware::verify_signed,
-};
+use crate::{CertStore, Error, VerificationFailure, crypto::aes_gcm, formatter, signature};
 
 /// A decrypted notification: the envelope's fields and the plaintext resource.
 ///
@@ -99,7 +97,7 @@ impl NotifyVerifier {
     /// ```
     pub fn new(certs: CertStore, apiv3_key: &str) -> Result<Self, Error> {
         let apiv3_key: [u8; aes_gcm::KEY_LEN] = apiv3_key.as_bytes().try_into().map_err(|_| {
-            Error::Config(format!(
+            Error::config(format!(
                 "the APIv3 key must be 32 bytes, got {}",
                 apiv3_key.len()
             ))
@@ -131,12 +129,12 @@ impl NotifyVerifier {
     /// ```
     /// # let v = wechatpay::notify::NotifyVerifier::new(Default::default(), "0123456789abcdef0123456789abcdef")?;
     /// let err = v.verify(&http::HeaderMap::new(), b"{}").unwrap_err();
-    /// assert!(matches!(err, wechatpay::Error::Callback(wechatpay::VerificationFailure::MissingHeader(_))));
+    /// assert!(matches!(err.verification_failure(), Some(wechatpay::VerificationFailure::MissingHeader(_))));
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<(), Error> {
-        verify_signed(&self.certs, headers, body, formatter::timestamp())
-            .map_err(Error::Callback)?;
+        signature::verify(&self.certs, headers, body, formatter::timestamp())
+            .map_err(Error::callback)?;
         if let Some(seen) = &self.seen {
             let nonce = headers
                 .get("Wechatpay-Nonce")
@@ -147,7 +145,7 @@ impl NotifyVerifier {
                 Err(p) => p.into_inner(),
             };
             if !seen.insert(nonce) {
-                return Err(Error::Callback(VerificationFailure::Replayed(
+                return Err(Error::callback(VerificationFailure::Replayed(
                     nonce.to_string(),
                 )));
             }
@@ -164,16 +162,17 @@ impl NotifyVerifier {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn decrypt(&self, body: &[u8]) -> Result<Notification<Value>, Error> {
-        let envelope: Envelope = serde_json::from_slice(body).map_err(|source| Error::Decode {
-            target: "a WeChat Pay notification",
-            source,
-        })?;
+        let envelope: Envelope = serde_json::from_slice(body)
+            .map_err(|e| Error::decode("a WeChat Pay notification", e))?;
         let r = &envelope.resource;
         if r.algorithm != "AEAD_AES_256_GCM" {
-            return Err(Error::Crypto(format!(
-                "the notification uses `{}`, expected AEAD_AES_256_GCM",
-                r.algorithm
-            )));
+            return Err(Error::decode(
+                "a WeChat Pay notification",
+                format!(
+                    "the resource uses `{}`, expected AEAD_AES_256_GCM",
+                    r.algorithm
+                ),
+            ));
         }
         let plaintext = aes_gcm::decrypt(
             &self.apiv3_key,
@@ -181,10 +180,8 @@ impl NotifyVerifier {
             r.associated_data.as_bytes(),
             &r.ciphertext,
         )?;
-        let resource = serde_json::from_slice(&plaintext).map_err(|source| Error::Decode {
-            target: "the notification resource",
-            source,
-        })?;
+        let resource = serde_json::from_slice(&plaintext)
+            .map_err(|e| Error::decode("the notification resource", e))?;
         Ok(Notification {
             id: envelope.id,
             create_time: envelope.create_time,
@@ -226,10 +223,8 @@ impl NotifyVerifier {
         body: &[u8],
     ) -> Result<Notification<T>, Error> {
         let n = self.handle(headers, body)?;
-        let resource = serde_json::from_value(n.resource).map_err(|source| Error::Decode {
-            target: std::any::type_name::<T>(),
-            source,
-        })?;
+        let resource = serde_json::from_value(n.resource)
+            .map_err(|e| Error::decode(std::any::type_name::<T>(), e))?;
         Ok(Notification {
             id: n.id,
             create_time: n.create_time,

@@ -15,9 +15,12 @@
 //! Every other top-level key is a path variable.
 
 use serde::Serialize;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
-use crate::Error;
+use crate::{
+    Error,
+    encoding::{encode_literal, number_to_string, rawurlencode},
+};
 
 /// Keys with a meaning of their own; every other key is a template variable.
 ///
@@ -47,7 +50,7 @@ pub const RESERVED_KEYS: &[&str] = &[
 /// let built = Options::new().var("out_order_no", "A1").json(&json!({"type": "Order_Paid"}));
 /// assert_eq!(from_json.as_map(), built.as_map());
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     map: Map<String, Value>,
     /// A binary body that JSON cannot carry (a media upload).
@@ -57,8 +60,23 @@ pub struct Options {
     invalid: Option<String>,
 }
 
+/// Keys only: values can be plaintext sensitive fields before encryption,
+/// bodies and headers, none of which belong in a log.
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Options");
+        for key in self.map.keys() {
+            d.field(key, &format_args!("<redacted>"));
+        }
+        if let Some(u) = &self.upload {
+            d.field("upload", &format_args!("<{} bytes>", u.body.len()));
+        }
+        d.finish()
+    }
+}
+
 /// A binary body and what its signature covers instead of the bytes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Upload {
     pub(crate) body: bytes::Bytes,
     pub(crate) content_type: String,
@@ -227,7 +245,7 @@ impl Options {
 
     pub(crate) fn check(&self) -> Result<(), Error> {
         match &self.invalid {
-            Some(why) => Err(Error::Options(why.clone())),
+            Some(why) => Err(Error::options(why.clone())),
             None => Ok(()),
         }
     }
@@ -248,14 +266,6 @@ fn kind_of(v: &Value) -> &'static str {
     }
 }
 
-/// A number as PHP prints it: integral floats lose their `.0`.
-pub(crate) fn number_to_string(n: &Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
-        _ => n.to_string(),
-    }
-}
-
 /// Encodes the `query` option as PHP's `http_build_query(…, PHP_QUERY_RFC3986)`:
 /// key order kept, null dropped, booleans as `1`/`0`, lists as `k[0]=`, maps as
 /// `k[x]=`. A string is taken as a ready query and only normalised.
@@ -269,7 +279,7 @@ pub fn build_query(query: &Value) -> Result<String, Error> {
     let mut out = String::new();
     match query {
         Value::Null => {}
-        Value::String(s) => out = crate::template::encode_literal(s.trim_start_matches('?')),
+        Value::String(s) => out = encode_literal(s.trim_start_matches('?')),
         Value::Object(map) => {
             for (k, v) in map {
                 append_pair(&mut out, k, v);
@@ -281,7 +291,7 @@ pub fn build_query(query: &Value) -> Result<String, Error> {
             }
         }
         other => {
-            return Err(Error::Options(format!(
+            return Err(Error::options(format!(
                 "`query` must be a map or a string, got {}",
                 kind_of(other)
             )));
@@ -315,17 +325,6 @@ fn append_pair(out: &mut String, key: &str, value: &Value) {
     out.push_str(&rawurlencode(key));
     out.push('=');
     out.push_str(&rawurlencode(&scalar));
-}
-
-/// PHP's `rawurlencode`: everything but `A-Za-z0-9-._~` is percent-encoded.
-pub(crate) fn rawurlencode(s: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SET: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    utf8_percent_encode(s, SET).to_string()
 }
 
 #[cfg(test)]
@@ -365,14 +364,8 @@ mod tests {
     #[test]
     fn non_object_options_are_reported() {
         let o: Options = json!([1]).into();
-        assert!(matches!(o.check(), Err(Error::Options(_))));
+        assert!(o.check().unwrap_err().is_options());
         let o: Options = Value::Null.into();
         assert!(o.check().is_ok());
-    }
-
-    #[test]
-    fn floats_print_like_php() {
-        assert_eq!(number_to_string(&Number::from_f64(1.0).unwrap()), "1");
-        assert_eq!(number_to_string(&Number::from_f64(0.1).unwrap()), "0.1");
     }
 }

@@ -18,7 +18,8 @@ use crate::{Error, Response};
 /// # Ok::<(), wechatpay::Error>(())
 /// ```
 pub trait ResponseExt {
-    /// The body as `T`, or [`Error::Decode`] naming `T` and what did not fit.
+    /// The body as `T`, or a decode error ([`Error::is_decode`]) naming `T`
+    /// and what did not fit.
     fn json<T: DeserializeOwned>(&self) -> Result<T, Error>;
 
     /// The body as UTF-8 text (lossy), e.g. for logging.
@@ -33,10 +34,8 @@ pub trait ResponseExt {
 
 impl ResponseExt for Response {
     fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(self.body()).map_err(|source| Error::Decode {
-            target: std::any::type_name::<T>(),
-            source,
-        })
+        serde_json::from_slice(self.body())
+            .map_err(|e| Error::decode(std::any::type_name::<T>(), e))
     }
 
     fn text(&self) -> std::borrow::Cow<'_, str> {

@@ -93,10 +93,10 @@ impl Encryptor {
             let mut root = Value::Object(std::mem::take(map));
             let outcome = match root.pointer_mut(pointer) {
                 Some(Value::String(s)) => self.encrypt(s).map(|c| *s = c),
-                Some(_) => Err(Error::Options(format!(
+                Some(_) => Err(Error::options(format!(
                     "`{pointer}` is not a string; only strings are encrypted"
                 ))),
-                None => Err(Error::Options(format!(
+                None => Err(Error::options(format!(
                     "`{pointer}` names no field of the options"
                 ))),
             };
@@ -109,7 +109,7 @@ impl Encryptor {
             .entry("headers")
             .or_insert_with(|| Value::Object(Default::default()));
         let Value::Object(headers) = headers else {
-            return Err(Error::Options("`headers` must be a map".into()));
+            return Err(Error::options("`headers` must be a map"));
         };
         let existing = headers
             .iter()
@@ -118,7 +118,7 @@ impl Encryptor {
         match existing {
             Some((_, Value::String(s))) if s == self.serial => {}
             Some((_, v)) => {
-                return Err(Error::Options(format!(
+                return Err(Error::options(format!(
                     "Wechatpay-Serial is already {v}, but the fields were encrypted for {}",
                     self.serial
                 )));
@@ -155,13 +155,11 @@ impl Client {
             .rev()
             .find(|s| s.starts_with("PUB_KEY_ID_"))
             .or_else(|| serials.last())
-            .ok_or_else(|| {
-                Error::Config("no WeChat Pay key is configured to encrypt with".into())
-            })?;
+            .ok_or_else(|| Error::config("no WeChat Pay key is configured to encrypt with"))?;
         let key = self
             .certs()
             .get(chosen)
-            .ok_or_else(|| Error::Config(format!("`{chosen}` was removed while choosing it")))?;
+            .ok_or_else(|| Error::config(format!("`{chosen}` was removed while choosing it")))?;
         Ok(Encryptor::new(chosen.clone(), key))
     }
 }

@@ -55,7 +55,7 @@ impl Pkcs12 {
     /// Takes the file's first private key and the certificate whose public
     /// key matches it, whatever order or bag attributes the tool wrote.
     /// A wrong password, a file that is not PKCS#12, or one without a
-    /// matching key and certificate gives [`Error::Crypto`] saying which.
+    /// matching key and certificate gives a crypto error saying which.
     ///
     /// ```
     /// use wechatpay::crypto::Pkcs12;
@@ -68,7 +68,7 @@ impl Pkcs12 {
     pub fn parse(der: &[u8], password: &str) -> Result<Self, Error> {
         let archive = Pkcs12Archive::from_pkcs12(der, password).map_err(describe)?;
         let bag = archive.keys.first().ok_or_else(|| {
-            Error::Crypto("the PKCS#12 file holds no private key (expected the merchant's `apiclient_cert.p12`)".into())
+            Error::crypto_text("the PKCS#12 file holds no private key (expected the merchant's `apiclient_cert.p12`)".into())
         })?;
         let key = PrivateKey::from_der(bag.key.as_der(), true)?;
         let key_bits = rsa_key_bits(key.public_key()?.spki_der());
@@ -78,7 +78,7 @@ impl Pkcs12 {
             .map(|bag| bag.cert.as_der())
             .find(|der| certificate_spki(der).is_ok_and(|spki| rsa_key_bits(&spki) == key_bits))
             .ok_or_else(|| {
-                Error::Crypto(format!(
+                Error::crypto_text(format!(
                     "the PKCS#12 file holds {} certificate(s), none for its private key",
                     archive.certs.len()
                 ))
@@ -120,5 +120,5 @@ fn describe(e: P12Error) -> Error {
         }
         other => other.to_string(),
     };
-    Error::Crypto(format!("cannot open the PKCS#12 file: {reason}"))
+    Error::crypto_text(format!("cannot open the PKCS#12 file: {reason}"))
 }

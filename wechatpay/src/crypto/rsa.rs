@@ -97,7 +97,7 @@ impl PrivateKey {
         // OpenSSL's pre-PKCS#8 encryption puts headers inside the PEM, which
         // RFC 7468 parsing would only call malformed; say what it really is.
         if text.contains("Proc-Type: 4,ENCRYPTED") {
-            return Err(Error::Crypto(
+            return Err(Error::crypto_text(
                 "expected a PKCS#8 `ENCRYPTED PRIVATE KEY`, got a legacy OpenSSL-encrypted \
                  `RSA PRIVATE KEY` (Proc-Type/DEK-Info headers), which is not supported: \
                  convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
@@ -110,13 +110,13 @@ impl PrivateKey {
             "RSA PRIVATE KEY" => Self::from_der(&der, false),
             "ENCRYPTED PRIVATE KEY" => match passphrase {
                 Some(passphrase) => Self::from_encrypted_pkcs8(&der, passphrase),
-                None => Err(Error::Crypto(
+                None => Err(Error::crypto_text(
                     "the key is an `ENCRYPTED PRIVATE KEY` and needs its passphrase: \
                      load it with `PrivateKey::from_pem_with_passphrase`"
                         .into(),
                 )),
             },
-            other => Err(Error::Crypto(format!(
+            other => Err(Error::crypto_text(format!(
                 "expected {EXPECTED_PRIVATE} PEM, got `{other}`"
             ))),
         }
@@ -124,7 +124,7 @@ impl PrivateKey {
 
     fn from_encrypted_pkcs8(der: &[u8], passphrase: &[u8]) -> Result<Self, Error> {
         let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der).map_err(|e| {
-            Error::Crypto(format!(
+            Error::crypto_text(format!(
                 "expected a PKCS#8 `ENCRYPTED PRIVATE KEY` encrypted with PBES2 \
                  (AES-CBC or DES-EDE3-CBC, PBKDF2 or scrypt): {e}"
             ))
@@ -132,7 +132,7 @@ impl PrivateKey {
         // A wrong passphrase shows up as bad padding or, by chance, as a
         // plaintext that is not PKCS#8; both mean the same to the user.
         let plain = info.decrypt(passphrase).map_err(|e| {
-            Error::Crypto(format!(
+            Error::crypto_text(format!(
                 "cannot decrypt the `ENCRYPTED PRIVATE KEY`: wrong passphrase or corrupted key ({e})"
             ))
         })?;
@@ -157,7 +157,7 @@ impl PrivateKey {
             } else {
                 "PKCS#1 `RSAPrivateKey`"
             };
-            Error::Crypto(format!("{e} (expected {expected} DER)"))
+            Error::crypto_text(format!("{e} (expected {expected} DER)"))
         })?;
         Ok(Self { inner })
     }
@@ -194,7 +194,7 @@ impl PrivateKey {
         let raw = &mut buf[..self.inner.modulus_len()];
         self.inner
             .sign_sha256(message.as_ref(), raw)
-            .map_err(Error::Crypto)?;
+            .map_err(Error::crypto_text)?;
         Ok(STANDARD.encode(raw))
     }
 
@@ -216,10 +216,10 @@ impl PrivateKey {
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<Vec<u8>, Error> {
         let ciphertext = STANDARD
             .decode(ciphertext_b64.trim_ascii())
-            .map_err(|e| Error::Crypto(format!("OAEP ciphertext is not valid base64: {e}")))?;
+            .map_err(|e| Error::crypto_text(format!("OAEP ciphertext is not valid base64: {e}")))?;
         let expected = self.inner.modulus_len();
         if ciphertext.len() != expected {
-            return Err(Error::Crypto(format!(
+            return Err(Error::crypto_text(format!(
                 "OAEP ciphertext must be {expected} bytes for a {}-bit key, got {}",
                 expected * 8,
                 ciphertext.len()
@@ -227,7 +227,7 @@ impl PrivateKey {
         }
         self.inner
             .decrypt_oaep_sha1(&ciphertext)
-            .map_err(Error::Crypto)
+            .map_err(Error::crypto_text)
     }
 
     /// The matching public key, e.g. for a test server that checks signatures.
@@ -241,7 +241,7 @@ impl PrivateKey {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn public_key(&self) -> Result<PublicKey, Error> {
-        PublicKey::from_der(&self.inner.public_spki_der().map_err(Error::Crypto)?)
+        PublicKey::from_der(&self.inner.public_spki_der().map_err(Error::crypto_text)?)
     }
 }
 
@@ -296,7 +296,7 @@ impl PublicKey {
         match label.as_str() {
             "PUBLIC KEY" | "RSA PUBLIC KEY" => Self::from_der(&der),
             "CERTIFICATE" => Self::from_der(&certificate_spki(&der)?),
-            other => Err(Error::Crypto(format!(
+            other => Err(Error::crypto_text(format!(
                 "expected {expected} PEM, got `{other}`"
             ))),
         }
@@ -311,7 +311,7 @@ impl PublicKey {
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         let spki = to_spki(der)?;
         let inner = backend::public_from_spki(&spki).map_err(|e| {
-            Error::Crypto(format!(
+            Error::crypto_text(format!(
                 "{e} (expected SPKI `SubjectPublicKeyInfo` or PKCS#1 `RSAPublicKey` DER)"
             ))
         })?;
@@ -370,7 +370,7 @@ impl PublicKey {
         let modulus = self.inner.modulus_len();
         let limit = modulus - OAEP_SHA1_OVERHEAD;
         if plaintext.len() > limit {
-            return Err(Error::Crypto(format!(
+            return Err(Error::crypto_text(format!(
                 "OAEP (SHA-1) plaintext is {} bytes, but a {}-bit key encrypts at most {limit} bytes",
                 plaintext.len(),
                 modulus * 8
@@ -379,7 +379,7 @@ impl PublicKey {
         let ciphertext = self
             .inner
             .encrypt_oaep_sha1(plaintext)
-            .map_err(Error::Crypto)?;
+            .map_err(Error::crypto_text)?;
         Ok(STANDARD.encode(ciphertext))
     }
 
@@ -461,7 +461,7 @@ fn to_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
     const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
     match SubjectPublicKeyInfoRef::from_der(der) {
         Ok(spki) if spki.algorithm.oid == RSA_ENCRYPTION => Ok(der.to_vec()),
-        Ok(spki) => Err(Error::Crypto(format!(
+        Ok(spki) => Err(Error::crypto_text(format!(
             "expected an RSA public key (rsaEncryption, 1.2.840.113549.1.1.1), got algorithm {}",
             spki.algorithm.oid
         ))),
@@ -493,16 +493,16 @@ fn read_source(source: &str) -> Result<Source<'_>, Error> {
     };
     let mut bytes = Zeroizing::new(
         std::fs::read(path)
-            .map_err(|e| Error::Crypto(format!("cannot read key file `{path}`: {e}")))?,
+            .map_err(|e| Error::crypto_text(format!("cannot read key file `{path}`: {e}")))?,
     );
     if std::str::from_utf8(&bytes).is_err() {
-        return Err(Error::Crypto(format!(
+        return Err(Error::crypto_text(format!(
             "key file `{path}` is binary, not PEM text: a PKCS#12 `.p12` file loads with \
              `PrivateKey::from_pkcs12` or `Pkcs12::parse`, DER with `from_der`"
         )));
     }
     let text = String::from_utf8(std::mem::take(&mut *bytes))
-        .map_err(|_| Error::Crypto(format!("key file `{path}` is not UTF-8")))?;
+        .map_err(|_| Error::crypto_text(format!("key file `{path}` is not UTF-8")))?;
     Ok(Source::File(Zeroizing::new(text)))
 }
 
@@ -511,25 +511,25 @@ fn decode_bare(b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
     STANDARD
         .decode(compact.as_bytes())
         .map(Zeroizing::new)
-        .map_err(|_| Error::Crypto("the bare key after `://` is not base64".into()))
+        .map_err(|_| Error::crypto_text("the bare key after `://` is not base64".into()))
 }
 
 fn decode_pem(text: &str, expected: &str) -> Result<(String, Zeroizing<Vec<u8>>), Error> {
     let trimmed = text.trim();
     pem_rfc7468::decode_vec(trimmed.as_bytes())
         .map(|(label, der)| (label.to_string(), Zeroizing::new(der)))
-        .map_err(|e| Error::Crypto(format!("expected {expected} PEM: {e}")))
+        .map_err(|e| Error::crypto_text(format!("expected {expected} PEM: {e}")))
 }
 
 /// The SPKI DER inside an X.509 certificate.
 pub(crate) fn certificate_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
     use x509_cert::der::{Decode, Encode};
     let cert = x509_cert::Certificate::from_der(der)
-        .map_err(|e| Error::Crypto(format!("not an X.509 certificate: {e}")))?;
+        .map_err(|e| Error::crypto_text(format!("not an X.509 certificate: {e}")))?;
     cert.tbs_certificate
         .subject_public_key_info
         .to_der()
-        .map_err(|e| Error::Crypto(format!("certificate key: {e}")))
+        .map_err(|e| Error::crypto_text(format!("certificate key: {e}")))
 }
 
 #[cfg(test)]

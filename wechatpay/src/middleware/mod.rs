@@ -1,12 +1,20 @@
 //! The handler stack every call runs through, as Guzzle's in PHP.
 //!
 //! A call becomes an `http::Request<Bytes>` and passes through the layers
-//! outermost first: the ones you add with [`Builder::middleware`](crate::Builder::middleware),
-//! then the verifier (APIv3), the XML layer (APIv2 replies), then the signer,
-//! then the transport. A layer sees
-//! whole messages (bodies are `Bytes`), so signing and verifying need no
-//! streaming tricks, and a retry layer that calls `next` again has every
-//! attempt signed afresh, because the signer sits inside it.
+//! of its [`Stack`], outermost first, then the transport. The default stack,
+//! outermost first:
+//!
+//! | name | what | PHP |
+//! |---|---|---|
+//! | (yours) | [`Builder::middleware`](crate::Builder::middleware) layers, in the order added | `$stack->push(…)` |
+//! | `verifier` | checks each APIv3 answer's signature, failing closed | `verifier` |
+//! | `verifier_v2` | checks each APIv2 answer's codes and `sign` | `transform_response` |
+//! | `signer` | signs each APIv3 request (`Authorization`) | `signer` |
+//! | `signer_v2` | adds `nonce_str` and `sign` to each APIv2 request | `transform_request` |
+//!
+//! A layer sees whole messages (bodies are `Bytes`), so signing and
+//! verifying need no streaming tricks, and a retry layer outside the
+//! signers has every attempt of both APIs signed afresh.
 //!
 //! ```
 //! use wechatpay::middleware::{BoxFuture, Middleware, Next, Request};
@@ -27,27 +35,24 @@
 //! }
 //! ```
 
-use std::{future::Future, pin::Pin, sync::Arc, time::Duration};
-
-use bytes::Bytes;
+use std::{future::Future, pin::Pin};
 
 use crate::{Error, Response, transport::Transport};
 
-mod signer;
-mod verifier;
-pub(crate) mod xml;
+mod signer_v2;
+mod signer_v3;
+mod stack;
+mod verifier_v2;
+mod verifier_v3;
 
-pub(crate) use signer::{Credentials, Signer};
-pub(crate) use verifier::{Verifier, verified, verify as verify_signed};
-pub(crate) use xml::XmlLayer;
-
-/// A request as the stack sees it: the full URI, headers and the whole body.
-///
-/// ```
-/// let r: wechatpay::middleware::Request = http::Request::new(bytes::Bytes::new());
-/// assert!(r.body().is_empty());
-/// ```
-pub type Request = http::Request<Bytes>;
+pub use crate::request::{ApiVersion, CallContext, Request};
+pub(crate) use signer_v2::SignerV2;
+pub use signer_v3::MessageSigner;
+pub(crate) use signer_v3::{Credentials, SignerV3};
+pub use stack::Stack;
+pub(crate) use stack::{Layer, SIGNER, SIGNER_V2, VERIFIER, VERIFIER_V2};
+pub(crate) use verifier_v2::VerifierV2;
+pub(crate) use verifier_v3::{Verified, VerifierV3, verified};
 
 /// A boxed, `Send` future, the return type of [`Middleware::handle`].
 ///
@@ -94,12 +99,12 @@ pub trait Middleware: Send + Sync + 'static {
 /// ```
 #[derive(Clone, Copy)]
 pub struct Next<'a> {
-    layers: &'a [Arc<dyn Middleware>],
+    layers: &'a [Layer],
     transport: &'a Transport,
 }
 
 impl<'a> Next<'a> {
-    pub(crate) fn new(layers: &'a [Arc<dyn Middleware>], transport: &'a Transport) -> Self {
+    pub(crate) fn new(layers: &'a [Layer], transport: &'a Transport) -> Self {
         Self { layers, transport }
     }
 
@@ -113,7 +118,7 @@ impl<'a> Next<'a> {
     /// ```
     pub fn run(self, request: Request) -> BoxFuture<'a, Result<Response, Error>> {
         match self.layers.split_first() {
-            Some((layer, rest)) => layer.handle(
+            Some((layer, rest)) => layer.handler().handle(
                 request,
                 Next {
                     layers: rest,
@@ -143,53 +148,4 @@ pub fn clone_request(request: &Request) -> Request {
         copy.extensions_mut().insert(ctx.clone());
     }
     copy
-}
-
-/// Facts about a call that travel with its request, in its extensions.
-///
-/// ```
-/// # fn f(r: &wechatpay::middleware::Request) {
-/// if let Some(ctx) = r.extensions().get::<wechatpay::middleware::CallContext>() {
-///     println!("template {}", ctx.template);
-/// }
-/// # }
-/// ```
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct CallContext {
-    /// Which API the call goes to.
-    pub api: ApiVersion,
-    /// The chain's template, before expansion.
-    pub template: String,
-    /// A per-call timeout from the `timeout` option.
-    pub timeout: Option<Duration>,
-    /// Only the certificate downloader turns this off: it must read the
-    /// reply before it has the key that verifies it, and verifies it itself.
-    pub(crate) verify_response: bool,
-    /// What the signature covers when it is not the body: the meta JSON
-    /// of a media upload.
-    pub(crate) signed_body: Option<String>,
-    /// APIv2's `security: true`: this call presents the merchant client certificate.
-    pub(crate) security: bool,
-}
-
-/// APIv3 (JSON, RSA) or APIv2 (XML, MD5/HMAC).
-///
-/// ```
-/// assert_ne!(wechatpay::middleware::ApiVersion::V3, wechatpay::middleware::ApiVersion::V2);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiVersion {
-    /// APIv3: JSON bodies, RSA-signed both ways.
-    V3,
-    /// APIv2: XML bodies, MD5 or HMAC-SHA256 `sign`.
-    V2,
-}
-
-pub(crate) fn api_of(request: &Request) -> ApiVersion {
-    request
-        .extensions()
-        .get::<CallContext>()
-        .map(|c| c.api)
-        .unwrap_or(ApiVersion::V3)
 }

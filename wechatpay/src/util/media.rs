@@ -35,7 +35,7 @@ impl MediaUtil {
     /// ```
     pub fn new(filename: &str, data: impl Into<Bytes>) -> Result<Self, Error> {
         if filename.is_empty() || filename.chars().any(|c| c == '"' || c.is_control()) {
-            return Err(Error::Options(format!(
+            return Err(Error::options(format!(
                 "the file name {filename:?} cannot go in a multipart header"
             )));
         }
@@ -73,11 +73,11 @@ impl MediaUtil {
     pub fn from_path(path: &str) -> Result<Self, Error> {
         let path = path.strip_prefix("file://").unwrap_or(path);
         let data = std::fs::read(path)
-            .map_err(|e| Error::Options(format!("cannot read `{path}`: {e}")))?;
+            .map_err(|e| Error::options(format!("cannot read `{path}`: {e}")))?;
         let name = std::path::Path::new(path)
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::Options(format!("`{path}` has no file name")))?;
+            .ok_or_else(|| Error::options(format!("`{path}` has no file name")))?;
         Self::new(name, data)
     }
 

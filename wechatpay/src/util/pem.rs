@@ -45,14 +45,14 @@ impl Certificate {
     pub fn from_pem(source: &str) -> Result<Self, Error> {
         let text = match source.strip_prefix("file://") {
             Some(path) => std::fs::read_to_string(path).map_err(|e| {
-                Error::Crypto(format!("cannot read certificate file `{path}`: {e}"))
+                Error::crypto_text(format!("cannot read certificate file `{path}`: {e}"))
             })?,
             None => source.to_string(),
         };
         let (label, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
-            .map_err(|e| Error::Crypto(format!("expected a PEM `CERTIFICATE`: {e}")))?;
+            .map_err(|e| Error::crypto_text(format!("expected a PEM `CERTIFICATE`: {e}")))?;
         if label != "CERTIFICATE" {
-            return Err(Error::Crypto(format!(
+            return Err(Error::crypto_text(format!(
                 "expected a PEM `CERTIFICATE`, got `{label}`"
             )));
         }
@@ -67,12 +67,12 @@ impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         use x509_cert::der::{Decode, Encode};
         let cert = x509_cert::Certificate::from_der(der)
-            .map_err(|e| Error::Crypto(format!("not an X.509 certificate: {e}")))?;
+            .map_err(|e| Error::crypto_text(format!("not an X.509 certificate: {e}")))?;
         let tbs = &cert.tbs_certificate;
         let spki = tbs
             .subject_public_key_info
             .to_der()
-            .map_err(|e| Error::Crypto(format!("certificate key: {e}")))?;
+            .map_err(|e| Error::crypto_text(format!("certificate key: {e}")))?;
         let validity = &tbs.validity;
         Ok(Self {
             der: der.to_vec(),

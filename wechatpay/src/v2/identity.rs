@@ -2,9 +2,9 @@
 //! red packets, transfers): PEM certificate + key, or `apiclient_cert.p12`.
 
 use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
-use pem_rfc7468::LineEnding;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, pem::PemObject};
 
-use crate::Error;
+use crate::{Error, transport::tls::TlsIdentity};
 
 /// Where the client certificate comes from; turned into a TLS identity when
 /// the client is built (the `.p12` password is the mchid, known only then).
@@ -27,8 +27,9 @@ impl std::fmt::Debug for ClientCert {
 
 fn read(source: &str, what: &str) -> Result<String, Error> {
     match source.strip_prefix("file://") {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("cannot read the client {what} `{path}`: {e}"))),
+        Some(path) => std::fs::read_to_string(path).map_err(|e| {
+            Error::config_caused(format!("cannot read the client {what} `{path}`"), e)
+        }),
         None => Ok(source.to_string()),
     }
 }
@@ -45,13 +46,13 @@ fn labels(text: &str, what: &str) -> Result<Vec<String>, Error> {
         let label = &block["-----BEGIN ".len().."-----BEGIN ".len() + end_label];
         let end_marker = format!("-----END {label}-----");
         let Some(end) = block.find(&end_marker) else {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "the client {what} has an unterminated PEM `{label}` block"
             )));
         };
         let pem = &block[..end + end_marker.len()];
         pem_rfc7468::decode_vec(pem.as_bytes()).map_err(|e| {
-            Error::Config(format!(
+            Error::config(format!(
                 "the client {what} has a broken PEM `{label}` block: {e}"
             ))
         })?;
@@ -63,16 +64,15 @@ fn labels(text: &str, what: &str) -> Result<Vec<String>, Error> {
 
 impl ClientCert {
     /// The TLS identity, checked enough that a mistake shows at build time.
-    pub(crate) fn identity(&self, mchid: &str) -> Result<reqwest::Identity, Error> {
-        let pem = match self {
+    pub(crate) fn identity(&self, mchid: &str) -> Result<TlsIdentity, Error> {
+        match self {
             ClientCert::Pem { cert, key } => {
                 let cert = read(cert, "certificate")?;
                 let key = read(key, "private key")?;
                 let cert_labels = labels(&cert, "certificate")?;
                 if cert_labels.is_empty() || cert_labels.iter().any(|l| l != "CERTIFICATE") {
-                    return Err(Error::Config(
-                        "the client certificate must be PEM `CERTIFICATE` blocks (apiclient_cert.pem)"
-                            .into(),
+                    return Err(Error::config(
+                        "the client certificate must be PEM `CERTIFICATE` blocks (apiclient_cert.pem)",
                     ));
                 }
                 let key_labels = labels(&key, "private key")?;
@@ -80,46 +80,46 @@ impl ClientCert {
                     key_labels.as_slice(),
                     [l] if l == "PRIVATE KEY" || l == "RSA PRIVATE KEY" || l == "EC PRIVATE KEY"
                 ) {
-                    return Err(Error::Config(
-                        "the client private key must be one unencrypted PEM private key (apiclient_key.pem)"
-                            .into(),
+                    return Err(Error::config(
+                        "the client private key must be one unencrypted PEM private key (apiclient_key.pem)",
                     ));
                 }
-                format!("{}\n{}\n", key.trim(), cert.trim())
+                let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| Error::config_caused("the client certificate is not PEM", e))?;
+                let key = PrivateKeyDer::from_pem_slice(key.as_bytes())
+                    .map_err(|e| Error::config_caused("the client private key is not PEM", e))?;
+                Ok(TlsIdentity { chain, key })
             }
-            ClientCert::P12(der) => p12_to_pem(der, mchid)?,
-        };
-        reqwest::Identity::from_pem(pem.as_bytes())
-            .map_err(|e| Error::Config(format!("the client certificate is not usable: {e}")))
+            ClientCert::P12(der) => p12_identity(der, mchid),
+        }
     }
 }
 
-/// `apiclient_cert.p12` (password = mchid) as one PEM text: key, then chain.
-fn p12_to_pem(der: &[u8], mchid: &str) -> Result<String, Error> {
+/// `apiclient_cert.p12` (password = mchid): its key and certificate chain.
+fn p12_identity(der: &[u8], mchid: &str) -> Result<TlsIdentity, Error> {
     let store = KeyStore::from_pkcs12(der, mchid, Pkcs12ImportPolicy::Relaxed).map_err(|e| {
-        Error::Config(format!(
-            "apiclient_cert.p12 does not open with the merchant ID as its password: {e}"
-        ))
+        Error::config_caused(
+            "apiclient_cert.p12 does not open with the merchant ID as its password",
+            e,
+        )
     })?;
     let Some((_, chain)) = store.private_key_chain() else {
-        return Err(Error::Config(
-            "apiclient_cert.p12 holds no private key".into(),
-        ));
+        return Err(Error::config("apiclient_cert.p12 holds no private key"));
     };
     if chain.certs().is_empty() {
-        return Err(Error::Config(
-            "apiclient_cert.p12 holds no certificate for its private key".into(),
+        return Err(Error::config(
+            "apiclient_cert.p12 holds no certificate for its private key",
         ));
     }
-    let encode = |label: &str, der: &[u8]| {
-        pem_rfc7468::encode_string(label, LineEnding::LF, der)
-            .map_err(|e| Error::Config(format!("apiclient_cert.p12: {e}")))
-    };
-    let mut pem = encode("PRIVATE KEY", chain.key().as_der())?;
-    for cert in chain.certs() {
-        pem.push_str(&encode("CERTIFICATE", cert.as_der())?);
-    }
-    Ok(pem)
+    Ok(TlsIdentity {
+        chain: chain
+            .certs()
+            .iter()
+            .map(|c| CertificateDer::from(c.as_der().to_vec()))
+            .collect(),
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec())),
+    })
 }
 
 #[cfg(test)]
@@ -133,18 +133,19 @@ mod tests {
             key: "-----BEGIN PRIVATE KEY-----\nAAAA".into(),
         };
         let e = bad.identity("1900000001").unwrap_err();
-        assert!(matches!(e, Error::Config(_)));
+        assert!(e.is_config());
         assert!(!e.to_string().contains("SECRET-LOOKING"));
         let e = ClientCert::P12(b"junk".to_vec())
             .identity("1900000001")
             .unwrap_err();
-        assert!(matches!(e, Error::Config(_)), "{e}");
+        assert!(e.is_config(), "{e}");
         assert!(!format!("{:?}", ClientCert::P12(vec![7, 7])).contains('7'));
     }
 
     #[test]
     fn labels_are_read_in_order() {
-        let pem = pem_rfc7468::encode_string("CERTIFICATE", LineEnding::LF, b"x").unwrap();
+        let pem =
+            pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, b"x").unwrap();
         let two = format!("{pem}{pem}");
         assert_eq!(labels(&two, "c").unwrap(), ["CERTIFICATE", "CERTIFICATE"]);
         assert!(labels("-----BEGIN X-----\nAA==\n", "c").is_err());

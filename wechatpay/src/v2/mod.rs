@@ -61,7 +61,7 @@ pub(crate) use identity::ClientCert;
 ///
 /// A reply from one of them is not checked for a `sign`; if it is XML whose
 /// `return_code` (or `result_code`) is not `SUCCESS` it is still an
-/// [`Error::Api`], so a bill download gives its CSV (or gzip) on success and
+/// API error, so a bill download gives its CSV (or gzip) on success and
 /// an error on failure. A path matches when the request path ends with one
 /// of these, so a base URI with a prefix (`/sandboxnew/`) matches too.
 ///
@@ -127,17 +127,35 @@ impl std::fmt::Debug for Secret {
 ///
 /// # Errors
 ///
-/// [`Error::Xml`] when the body is not UTF-8 or not usable XML.
+/// A decode error ([`Error::is_decode`]) when the body is not UTF-8 or
+/// not usable XML; its source is the [`XmlError`](crate::transformer::XmlError).
 ///
 /// ```
 /// let m = wechatpay::v2::parse(b"<xml><return_code><![CDATA[SUCCESS]]></return_code></xml>")?;
 /// assert_eq!(m["return_code"], "SUCCESS");
-/// assert!(matches!(wechatpay::v2::parse(b"<!DOCTYPE x><xml/>"), Err(wechatpay::Error::Xml(_))));
+/// assert!(wechatpay::v2::parse(b"<!DOCTYPE x><xml/>").unwrap_err().is_decode());
 /// # Ok::<(), wechatpay::Error>(())
 /// ```
 pub fn parse(body: &[u8]) -> Result<Map<String, Value>, Error> {
-    let text = std::str::from_utf8(body).map_err(|_| Error::Xml("the body is not UTF-8".into()))?;
-    crate::transformer::to_map(text).map_err(|e| Error::Xml(e.to_string()))
+    let text = std::str::from_utf8(body).map_err(|e| Error::decode("APIv2 XML", e))?;
+    crate::transformer::to_map(text).map_err(|e| Error::decode("APIv2 XML", e))
+}
+
+/// `a=1&b=2` back into a map, percent-decoded (`+` as space, as PHP's
+/// `Query::parse`); a repeated key keeps its first place and last value.
+pub(crate) fn parse_query(query: &str) -> Map<String, Value> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let mut map = Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        map.insert(decode(k), Value::String(decode(v)));
+    }
+    map
 }
 
 /// The algorithm a request's `sign_type` names: absent means MD5.
@@ -153,7 +171,7 @@ pub fn sign_type_of(data: &Map<String, Value>) -> Result<SignType, Error> {
         None | Some(Value::Null) => Ok(SignType::Md5),
         Some(Value::String(s)) if s == SignType::Md5.as_str() => Ok(SignType::Md5),
         Some(Value::String(s)) if s == SignType::HmacSha256.as_str() => Ok(SignType::HmacSha256),
-        Some(other) => Err(Error::Options(format!(
+        Some(other) => Err(Error::options(format!(
             "`sign_type` {other} is neither \"MD5\" nor \"HMAC-SHA256\""
         ))),
     }
@@ -165,7 +183,7 @@ pub fn sign_type_of(data: &Map<String, Value>) -> Result<SignType, Error> {
 ///
 /// # Errors
 ///
-/// [`Error::Options`] when `sign_type` is neither `MD5` nor `HMAC-SHA256`.
+/// An options error when `sign_type` is neither `MD5` nor `HMAC-SHA256`.
 ///
 /// ```
 /// use serde_json::json;
@@ -232,8 +250,8 @@ pub fn verify(data: &Map<String, Value>, secret: &str) -> Result<(), Verificatio
 ///
 /// # Errors
 ///
-/// [`Error::Crypto`] when `req_info` does not decrypt with this secret,
-/// [`Error::Xml`] when the plaintext is not usable XML.
+/// A crypto error when `req_info` does not decrypt with this secret, a
+/// decode error when the plaintext is not usable XML.
 ///
 /// ```
 /// use wechatpay::crypto::aes_ecb;
@@ -250,10 +268,9 @@ pub fn verify(data: &Map<String, Value>, secret: &str) -> Result<(), Verificatio
 pub fn decrypt_refund_req_info(req_info: &str, secret: &str) -> Result<Map<String, Value>, Error> {
     let key = aes_ecb::derive_key(secret);
     let plain = aes_ecb::decrypt(key.as_bytes(), req_info.trim())?;
-    parse(&plain).map_err(|e| match e {
-        Error::Xml(why) => Error::Xml(format!("the decrypted `req_info`: {why}")),
-        other => other,
-    })
+    let text =
+        std::str::from_utf8(&plain).map_err(|e| Error::decode("the decrypted `req_info`", e))?;
+    crate::transformer::to_map(text).map_err(|e| Error::decode("the decrypted `req_info`", e))
 }
 
 #[cfg(test)]
@@ -272,10 +289,7 @@ mod tests {
     #[test]
     fn sign_type_must_be_known() {
         let m = json!({"sign_type": "SHA1"});
-        assert!(matches!(
-            sign(m.as_object().unwrap(), "k"),
-            Err(Error::Options(_))
-        ));
+        assert!(sign(m.as_object().unwrap(), "k").unwrap_err().is_options());
         let m = json!({"sign_type": "HMAC-SHA256", "a": "1"});
         assert_eq!(sign(m.as_object().unwrap(), "k").unwrap().len(), 64);
     }
@@ -295,15 +309,22 @@ mod tests {
 
     #[test]
     fn req_info_errors_are_typed() {
-        assert!(matches!(
-            decrypt_refund_req_info("not base64!", "k"),
-            Err(Error::Crypto(_))
-        ));
+        assert!(
+            decrypt_refund_req_info("not base64!", "k")
+                .unwrap_err()
+                .is_crypto()
+        );
         let key = aes_ecb::derive_key("k");
         let ct = aes_ecb::encrypt(key.as_bytes(), b"<root><a>1</b></root>").unwrap();
-        assert!(matches!(
-            decrypt_refund_req_info(&ct, "k"),
-            Err(Error::Xml(_))
-        ));
+        assert!(decrypt_refund_req_info(&ct, "k").unwrap_err().is_decode());
+    }
+
+    #[test]
+    fn queries_parse_like_php() {
+        let m = parse_query("a=1&b=x+y%21&c&=z&a=2");
+        assert_eq!(
+            Value::Object(m),
+            json!({"a": "2", "b": "x y!", "c": "", "": "z"})
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! RFC 6570 URI templates: parsed once per chain node, expanded per call.
+//! RFC 6570 URI templates: parsed once (see [`cache`]), expanded per call.
 //!
 //! Expansion of each `{…}` expression is delegated to `uritemplate-next`,
 //! but only after this module has done what that crate does not: it checks
@@ -12,7 +12,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use serde_json::{Map, Value};
 use uritemplate::{TemplateVar, UriTemplate};
 
-use crate::Error;
+use crate::{
+    Error,
+    encoding::{encode_literal, number_to_string},
+};
+
+pub(crate) mod cache;
 
 /// A template such as `v3/payscore/serviceorder/{out_order_no}/sync`, parsed.
 #[derive(Debug, Clone)]
@@ -80,7 +85,7 @@ impl Template {
                     break;
                 }
                 Some(i) if rest.as_bytes()[i] == b'}' => {
-                    return Err(Error::Uri(format!(
+                    return Err(Error::template(format!(
                         "unbalanced `}}` at byte {} of `{source}`",
                         source.len() - rest.len() + i
                     )));
@@ -94,7 +99,7 @@ impl Template {
                         .find(['}', '{'])
                         .filter(|&j| after.as_bytes()[j] == b'}');
                     let Some(end) = end else {
-                        return Err(Error::Uri(format!("unclosed `{{` in `{source}`")));
+                        return Err(Error::template(format!("unclosed `{{` in `{source}`")));
                     };
                     parts.push(Part::Expression(parse_expression(&after[..end], source)?));
                     rest = &after[end + 1..];
@@ -141,10 +146,7 @@ impl Template {
                     t.set(&spec.name, var);
                 }
                 _ if e.is_required() => {
-                    return Err(Error::MissingVariable {
-                        name: spec.name.clone(),
-                        template: self.source.clone(),
-                    });
+                    return Err(Error::variable_missing(&spec.name, &self.source));
                 }
                 _ => {}
             }
@@ -152,7 +154,7 @@ impl Template {
         // The crate has panicked on inputs before; a panic here must become
         // an error, never unwind into the caller's request.
         catch_unwind(AssertUnwindSafe(|| t.build()))
-            .map_err(|_| Error::Uri(format!("could not expand `{}`", self.source)))
+            .map_err(|_| Error::template(format!("could not expand `{}`", self.source)))
     }
 }
 
@@ -160,7 +162,7 @@ fn parse_expression(body: &str, source: &str) -> Result<Expression, Error> {
     let (operator, list) = match body.chars().next() {
         Some(c @ ('+' | '#' | '.' | '/' | ';' | '?' | '&')) => (Some(c), &body[1..]),
         Some(c @ ('=' | ',' | '!' | '@' | '|')) => {
-            return Err(Error::Uri(format!(
+            return Err(Error::template(format!(
                 "operator `{c}` is reserved by RFC 6570 (in `{source}`)"
             )));
         }
@@ -178,7 +180,7 @@ fn parse_expression(body: &str, source: &str) -> Result<Expression, Error> {
                     .parse::<usize>()
                     .ok()
                     .filter(|&l| (1..10_000).contains(&l))
-                    .ok_or_else(|| Error::Uri(format!("bad prefix `:{p}` in `{source}`")))?;
+                    .ok_or_else(|| Error::template(format!("bad prefix `:{p}` in `{source}`")))?;
                 (n, Some(len))
             }
             None => (raw, None),
@@ -190,7 +192,7 @@ fn parse_expression(body: &str, source: &str) -> Result<Expression, Error> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'%'));
         if !valid {
-            return Err(Error::Uri(format!(
+            return Err(Error::template(format!(
                 "bad variable name `{name}` in `{source}`"
             )));
         }
@@ -209,9 +211,9 @@ fn to_template_var(name: &str, value: &Value, prefix: Option<usize>) -> Result<T
             Value::Null => None,
             Value::String(s) => Some(s.clone()),
             Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-            Value::Number(n) => Some(crate::options::number_to_string(n)),
+            Value::Number(n) => Some(number_to_string(n)),
             _ => {
-                return Err(Error::Options(format!(
+                return Err(Error::options(format!(
                     "the template variable `{name}` nests a list or map, which a URI cannot carry"
                 )));
             }
@@ -254,28 +256,6 @@ fn is_empty(var: &TemplateVar) -> bool {
     }
 }
 
-/// Percent-encodes literal text the way Guzzle normalises a path and query:
-/// characters legal there stay, as do existing `%XX` triplets; the rest is
-/// UTF-8 percent-encoded. Literals are the caller's own text, so `/`, `?`
-/// and `&` keep their meaning.
-pub(crate) fn encode_literal(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    for (i, &b) in bytes.iter().enumerate() {
-        let keep = b.is_ascii_alphanumeric()
-            || b"-._~!$&'()*+,;=:@/?".contains(&b)
-            || (b == b'%'
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit));
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// A `.` or `..` segment (or its `%2E` spelling, which URL parsers treat
 /// the same) would be resolved away and send the call somewhere else.
 fn reject_dot_segments(expanded: &str) -> Result<(), Error> {
@@ -283,7 +263,7 @@ fn reject_dot_segments(expanded: &str) -> Result<(), Error> {
     for segment in path.split('/') {
         let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
         if decoded == "." || decoded == ".." {
-            return Err(Error::Uri(format!(
+            return Err(Error::template(format!(
                 "the path `{path}` has a `{segment}` segment, which would change the path"
             )));
         }
@@ -327,11 +307,11 @@ mod tests {
         assert_eq!(expand("{x:3}", json!({"x": "abcdef"})).unwrap(), "abc");
         assert!(matches!(
             expand("{x:0}", json!({"x": "a"})),
-            Err(Error::Uri(_))
+            Err(e) if e.is_template()
         ));
         assert!(matches!(
             expand("{x:z}", json!({"x": "a"})),
-            Err(Error::Uri(_))
+            Err(e) if e.is_template()
         ));
     }
 
@@ -343,13 +323,9 @@ mod tests {
             json!({"x": ""}),
             json!({"x": []}),
         ] {
-            match expand("s/{x}/sync", v) {
-                Err(Error::MissingVariable { name, template }) => {
-                    assert_eq!(name, "x");
-                    assert_eq!(template, "s/{x}/sync");
-                }
-                other => panic!("{other:?}"),
-            }
+            let e = expand("s/{x}/sync", v).unwrap_err();
+            assert_eq!(e.missing_variable(), Some("x"));
+            assert!(e.to_string().contains("s/{x}/sync"), "{e}");
         }
     }
 
@@ -365,13 +341,13 @@ mod tests {
     fn dot_segments_are_refused() {
         for bad in ["..", ".", "%2e%2E", ".%2E"] {
             assert!(
-                matches!(expand("a/{+x}/b", json!({"x": bad})), Err(Error::Uri(_))),
+                matches!(expand("a/{+x}/b", json!({"x": bad})), Err(e) if e.is_template()),
                 "{bad}"
             );
         }
         assert!(matches!(
             expand("a/{x}/b", json!({"x": ".."})),
-            Err(Error::Uri(_))
+            Err(e) if e.is_template()
         ));
         assert_eq!(expand("a/{x}", json!({"x": "..."})).unwrap(), "a/...");
     }

@@ -1,0 +1,86 @@
+//! Verifies each APIv3 answer before anyone reads it (PHP's
+//! `ClientJsonTrait::verifier`), failing closed.
+
+use super::{BoxFuture, Middleware, Next};
+use crate::{
+    CertStore, Error, Response, formatter,
+    request::{ApiVersion, Request, api_of, context_of},
+    signature,
+};
+
+/// Marks an answer whose signature verified, so an error answer can say
+/// whether its code and message are WeChat Pay's own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verified;
+
+/// Paths WeChat Pay answers unsigned (binary downloads); PHP and the Node
+/// SDK pass them through, and so do we.
+fn is_unsigned(path: &str) -> bool {
+    path == "/v3/billdownload/file"
+        || path.starts_with("/v3/transferdownload/")
+        || (path.starts_with("/v3/merchant-service/images/") && !path.ends_with("/upload"))
+}
+
+pub(crate) struct VerifierV3 {
+    pub(crate) certs: CertStore,
+}
+
+impl Middleware for VerifierV3 {
+    fn handle<'a>(
+        &'a self,
+        request: Request,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<Response, Error>> {
+        Box::pin(async move {
+            let wanted = context_of(&request).is_none_or(|c| c.verify_response);
+            let v3 = api_of(&request) == ApiVersion::V3;
+            let unsigned = is_unsigned(request.uri().path());
+            let response = next.run(request).await?;
+            if !(wanted && v3) {
+                return Ok(response);
+            }
+            let success = response.status().is_success() || response.status().is_redirection();
+            if success && unsigned {
+                return Ok(response);
+            }
+            verified(&self.certs, response, success)
+        })
+    }
+}
+
+/// `response`, marked [`Verified`] when its signature checks out. A failed
+/// check of a 2xx/3xx answer is an error holding the answer; an error
+/// answer that fails it stays an error answer, unmarked.
+pub(crate) fn verified(
+    certs: &CertStore,
+    mut response: Response,
+    success: bool,
+) -> Result<Response, Error> {
+    match signature::verify(
+        certs,
+        response.headers(),
+        response.body(),
+        formatter::timestamp(),
+    ) {
+        Ok(()) => {
+            response.extensions_mut().insert(Verified);
+            Ok(response)
+        }
+        Err(reason) if success => Err(Error::verification(reason, response)),
+        Err(_) => Ok(response),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsigned_paths_match_php() {
+        assert!(is_unsigned("/v3/billdownload/file"));
+        assert!(is_unsigned("/v3/transferdownload/signature"));
+        assert!(is_unsigned("/v3/merchant-service/images/abc"));
+        assert!(!is_unsigned("/v3/merchant-service/images/upload"));
+        assert!(!is_unsigned("/v3/payscore/serviceorder"));
+    }
+}
