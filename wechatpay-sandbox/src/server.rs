@@ -263,7 +263,8 @@ fn answer_v2(
     signature: Result<(), String>,
     stub: Option<Stub>,
 ) -> Response<Full<Bytes>> {
-    if V2::serves(&a.path) {
+    if stub.is_none() && V2::serves(&a.path) {
+        // The sandbox's own APIv2 routes check the sign themselves.
         return v2.handle(&a.method, &a.path, &a.body);
     }
     if signature.is_err() {
