@@ -7,6 +7,8 @@ use std::{
     time::Duration,
 };
 
+use std::future::Future as _;
+
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, header};
 use http_body_util::{BodyExt, Full, Limited};
@@ -135,7 +137,72 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An answer body: whole, or cut off on purpose.
+type AnswerBody = http_body_util::Either<Full<Bytes>, Truncated>;
+
+/// A body that promises its whole length, sends half and fails, so the
+/// connection closes short of its `Content-Length` (the `truncate` fault).
+struct Truncated {
+    data: Option<Bytes>,
+    promised: u64,
+    /// A pause before failing, so hyper flushes the half that was sent.
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl hyper::body::Body for Truncated {
+    type Data = Bytes;
+    type Error = DropConnection;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, DropConnection>>> {
+        if let Some(half) = self.data.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(half))));
+        }
+        std::task::ready!(self.pause.as_mut().poll(cx));
+        std::task::Poll::Ready(Some(Err(DropConnection)))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.promised)
+    }
+}
+
 async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    v2: Arc<V2>,
+) -> Result<Response<AnswerBody>, DropConnection> {
+    let truncate = req
+        .headers()
+        .get(FAULT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Fault::parse)
+        .or_else(|| shared.sticky_fault())
+        == Some(Fault::Truncate);
+    let response = answer(req, shared, v2).await?;
+    if !truncate {
+        return Ok(response.map(http_body_util::Either::Left));
+    }
+    let (parts, body) = response.into_parts();
+    let whole = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let half = whole.slice(..whole.len() / 2);
+    Ok(Response::from_parts(
+        parts,
+        http_body_util::Either::Right(Truncated {
+            data: Some(half),
+            promised: whole.len() as u64,
+            pause: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
+        }),
+    ))
+}
+
+async fn answer(
     req: Request<Incoming>,
     shared: Arc<Shared>,
     v2: Arc<V2>,

@@ -66,10 +66,21 @@ macro_rules! chain {
     (($client:expr) . $first:tt $(. $segment:tt)*) => {
         $crate::__chain_join!(($client) $first $($segment)*)
     };
-    (self . $field:ident . $first:tt $(. $segment:tt)*) => {
-        $crate::__chain_join!((self.$field) $first $($segment)*)
+    ($head:ident . $($rest:tt)+) => {
+        // The head twice: once to test whether it is `self`, once to use
+        // it with the caller's hygiene (a `self` written here would not be).
+        $crate::__chain_head!($head $head . $($rest)+)
     };
-    ($client:ident . $first:tt $(. $segment:tt)*) => {
+}
+
+/// `self.field.…` takes `self.field` as the client; any other name is the client.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __chain_head {
+    (self $this:ident . $field:ident . $first:tt $(. $segment:tt)*) => {
+        $crate::__chain_join!(($this.$field) $first $($segment)*)
+    };
+    ($_test:ident $client:ident . $first:tt $(. $segment:tt)*) => {
         $crate::__chain_join!(($client) $first $($segment)*)
     };
 }

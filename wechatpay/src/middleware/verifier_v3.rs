@@ -3,7 +3,7 @@
 
 use super::{BoxFuture, Middleware, Next};
 use crate::{
-    CertStore, Error, Response, formatter,
+    ApiError, CertStore, Error, Response, formatter,
     request::{ApiVersion, Request, api_of, context_of},
     signature,
 };
@@ -43,7 +43,15 @@ impl Middleware for VerifierV3 {
             if success && unsigned {
                 return Ok(response);
             }
-            verified(&self.certs, response, success)
+            let response = verified(&self.certs, response, success)?;
+            if success {
+                return Ok(response);
+            }
+            // An error answer is an error inside the stack too, so a retry
+            // layer reads its code; whether it verified travels with it.
+            let is_verified = response.extensions().get::<Verified>().is_some();
+            let api = ApiError::from_json(&response, is_verified);
+            Err(Error::api(api, response))
         })
     }
 }
