@@ -170,6 +170,66 @@ pub enum CryptoError {
     #[error("decrypted plaintext is not valid UTF-8: {0}")]
     InvalidUtf8(#[from] std::str::Utf8Error),
 
+    /// The RSA backend refused the key: the DER does not hold the kind of
+    /// key that was expected, or its numbers are inconsistent.
+    ///
+    /// `source` is the backend's own error: aws-lc-rs's
+    /// `aws_lc_rs::error::KeyRejected` by default, the `rsa` crate's PKCS#8,
+    /// PKCS#1 or SPKI error with the `rustcrypto` feature. Neither shows key
+    /// bytes.
+    ///
+    /// ```
+    /// use wechatpay::crypto::error::CryptoError;
+    ///
+    /// let err = CryptoError::KeyRejected {
+    ///     expected: "PKCS#8 `PrivateKeyInfo`",
+    ///     source: "InvalidEncoding".into(),
+    /// };
+    /// assert!(err.to_string().contains("expected PKCS#8 `PrivateKeyInfo` DER"));
+    /// assert!(std::error::Error::source(&err).is_some());
+    /// ```
+    #[error("the RSA backend rejected the key: {source} (expected {expected} DER)")]
+    KeyRejected {
+        /// The encoding that was expected, e.g. ``"PKCS#8 `PrivateKeyInfo`"``.
+        expected: &'static str,
+        /// The backend's reason.
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    /// The RSA key parsed, but its size is outside what the client supports
+    /// (2048 to 8192 bits, the range aws-lc-rs accepts, applied to both
+    /// backends).
+    ///
+    /// ```
+    /// use wechatpay::crypto::error::CryptoError;
+    ///
+    /// let err = CryptoError::UnsupportedKeySize { bits: 1024 };
+    /// assert_eq!(err.to_string(), "RSA keys of 2048 to 8192 bits are supported, got 1024 bits");
+    /// ```
+    #[error("RSA keys of 2048 to 8192 bits are supported, got {bits} bits")]
+    UnsupportedKeySize {
+        /// The key's modulus size in bits.
+        bits: usize,
+    },
+
+    /// Asymmetric decryption failed: the ciphertext was not made for this
+    /// key, or it was altered.
+    ///
+    /// Carries no cause on purpose: which padding check failed is exactly
+    /// what a padding-oracle attacker wants to learn.
+    ///
+    /// ```
+    /// use wechatpay::crypto::error::CryptoError;
+    ///
+    /// let err = CryptoError::DecryptionFailed { algorithm: "RSA-OAEP" };
+    /// assert!(err.to_string().starts_with("RSA-OAEP decryption failed"));
+    /// ```
+    #[error("{algorithm} decryption failed: wrong private key or corrupted ciphertext")]
+    DecryptionFailed {
+        /// Scheme that rejected the input.
+        algorithm: &'static str,
+    },
+
     /// The crypto backend refused an operation that input validation
     /// should already have made valid; indicates a bug or a broken backend.
     ///

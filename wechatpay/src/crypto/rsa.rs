@@ -150,15 +150,7 @@ impl PrivateKey {
             backend::private_from_pkcs8(der)
         } else {
             backend::private_from_pkcs1(der)
-        }
-        .map_err(|e| {
-            let expected = if pkcs8 {
-                "PKCS#8 `PrivateKeyInfo`"
-            } else {
-                "PKCS#1 `RSAPrivateKey`"
-            };
-            Error::Crypto(format!("{e} (expected {expected} DER)"))
-        })?;
+        }?;
         Ok(Self { inner })
     }
 
@@ -192,9 +184,7 @@ impl PrivateKey {
         // the only allocation.
         let mut buf = [0u8; backend::MAX_MODULUS_LEN];
         let raw = &mut buf[..self.inner.modulus_len()];
-        self.inner
-            .sign_sha256(message.as_ref(), raw)
-            .map_err(Error::Crypto)?;
+        self.inner.sign_sha256(message.as_ref(), raw)?;
         Ok(STANDARD.encode(raw))
     }
 
@@ -225,9 +215,7 @@ impl PrivateKey {
                 ciphertext.len()
             )));
         }
-        self.inner
-            .decrypt_oaep_sha1(&ciphertext)
-            .map_err(Error::Crypto)
+        Ok(self.inner.decrypt_oaep_sha1(&ciphertext)?)
     }
 
     /// The matching public key, e.g. for a test server that checks signatures.
@@ -241,7 +229,7 @@ impl PrivateKey {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn public_key(&self) -> Result<PublicKey, Error> {
-        PublicKey::from_der(&self.inner.public_spki_der().map_err(Error::Crypto)?)
+        PublicKey::from_der(&self.inner.public_spki_der()?)
     }
 }
 
@@ -310,11 +298,7 @@ impl PublicKey {
     /// ```
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         let spki = to_spki(der)?;
-        let inner = backend::public_from_spki(&spki).map_err(|e| {
-            Error::Crypto(format!(
-                "{e} (expected SPKI `SubjectPublicKeyInfo` or PKCS#1 `RSAPublicKey` DER)"
-            ))
-        })?;
+        let inner = backend::public_from_spki(&spki)?;
         Ok(Self {
             inner,
             spki: spki.into(),
@@ -376,10 +360,7 @@ impl PublicKey {
                 modulus * 8
             )));
         }
-        let ciphertext = self
-            .inner
-            .encrypt_oaep_sha1(plaintext)
-            .map_err(Error::Crypto)?;
+        let ciphertext = self.inner.encrypt_oaep_sha1(plaintext)?;
         Ok(STANDARD.encode(ciphertext))
     }
 
