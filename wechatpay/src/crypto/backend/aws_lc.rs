@@ -32,12 +32,14 @@ pub(super) struct Private {
 
 impl Private {
     pub(super) fn from_pkcs8(der: &[u8]) -> Result<Self, CryptoError> {
-        let pair = rsa::KeyPair::from_pkcs8(der).map_err(rejected_as(PKCS8_PRIVATE_KEY))?;
+        let pair = rsa::KeyPair::from_pkcs8(der)
+            .map_err(sized(PKCS8_PRIVATE_KEY, || pkcs8_modulus_len(der)))?;
         Self::new(pair)
     }
 
     pub(super) fn from_pkcs1(der: &[u8]) -> Result<Self, CryptoError> {
-        let pair = rsa::KeyPair::from_der(der).map_err(rejected_as(PKCS1_PRIVATE_KEY))?;
+        let pair = rsa::KeyPair::from_der(der)
+            .map_err(sized(PKCS1_PRIVATE_KEY, || modulus_len(der, 1)))?;
         Self::new(pair)
     }
 
@@ -107,7 +109,8 @@ pub(super) struct Public {
 
 impl Public {
     pub(super) fn from_spki(spki: &[u8]) -> Result<Self, CryptoError> {
-        let encrypting = PublicEncryptingKey::from_der(spki).map_err(rejected_as(PUBLIC_KEY))?;
+        let encrypting = PublicEncryptingKey::from_der(spki)
+            .map_err(sized(PUBLIC_KEY, || spki_modulus_len(spki)))?;
         check_modulus_len(encrypting.key_size_bytes())?;
         let parsed = signature::ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, spki)
             .map_err(rejected_as(PUBLIC_KEY))?;
@@ -139,4 +142,46 @@ impl VerifyingKey for Public {
         out.truncate(len);
         Ok(out)
     }
+}
+
+/// aws-lc-rs refuses keys outside 2048 to 8192 bits itself, saying only
+/// `TooSmall` or `TooLarge`; reading the modulus length from the DER lets
+/// both backends report [`CryptoError::UnsupportedKeySize`] with the size.
+fn sized(
+    expected: &'static str,
+    modulus_len: impl FnOnce() -> Option<usize>,
+) -> impl FnOnce(KeyRejected) -> CryptoError {
+    move |rejection| {
+        let size = matches!(rejection.description_(), "TooSmall" | "TooLarge")
+            .then(modulus_len)
+            .flatten()
+            .and_then(|len| check_modulus_len(len).err());
+        size.unwrap_or_else(|| rejected_as(expected)(rejection))
+    }
+}
+
+/// The modulus length in bytes of a DER `RSAPublicKey` (`skip` 0) or
+/// `RSAPrivateKey` (`skip` 1: its version comes first).
+fn modulus_len(rsa_key: &[u8], skip: usize) -> Option<usize> {
+    use x509_cert::der::{
+        Decode, SliceReader,
+        asn1::{AnyRef, UintRef},
+    };
+    let sequence = AnyRef::from_der(rsa_key).ok()?;
+    let mut fields = SliceReader::new(sequence.value()).ok()?;
+    for _ in 0..skip {
+        UintRef::decode(&mut fields).ok()?;
+    }
+    Some(UintRef::decode(&mut fields).ok()?.as_bytes().len())
+}
+
+fn pkcs8_modulus_len(der: &[u8]) -> Option<usize> {
+    let info = pkcs8::PrivateKeyInfoRef::try_from(der).ok()?;
+    modulus_len(info.private_key.as_bytes(), 1)
+}
+
+fn spki_modulus_len(spki: &[u8]) -> Option<usize> {
+    use x509_cert::{der::Decode, spki::SubjectPublicKeyInfoRef};
+    let info = SubjectPublicKeyInfoRef::from_der(spki).ok()?;
+    modulus_len(info.subject_public_key.raw_bytes(), 0)
 }
