@@ -517,6 +517,9 @@ fn a_missing_key_file_names_the_path_and_keeps_the_io_error() {
         PrivateKey::from_pem_with_passphrase(&format!("file://{missing}"), PASSPHRASE).map(drop),
         PublicKey::from_pem(&format!("file://{missing}")).map(drop),
         Certificate::from_pem(&format!("file://{missing}")).map(drop),
+        PrivateKey::from_pem_file(missing).map(drop),
+        PublicKey::from_pem_file(missing).map(drop),
+        Certificate::from_pem_file(missing).map(drop),
     ];
     let mut ran = 0;
     for result in cases {
@@ -530,6 +533,137 @@ fn a_missing_key_file_names_the_path_and_keeps_the_io_error() {
             std::io::ErrorKind::NotFound
         );
         assert!(err.to_string().contains(missing), "{err}");
+        ran += 1;
+    }
+    assert_eq!(ran, 7);
+}
+
+#[test]
+fn a_bare_path_to_a_file_loads_as_php_takes_it() {
+    let absolute = path("merchant_private_key.pem").display().to_string();
+    // Integration tests run from the package root.
+    let relative = "tests/keys/merchant_private_key.pem";
+    let mut ran = 0;
+    for source in [
+        absolute.clone(),
+        relative.to_string(),
+        format!("./{relative}"),
+        format!("{absolute}\n"),
+    ] {
+        let key = PrivateKey::from_pem(&source).unwrap_or_else(|e| panic!("{source:?}: {e}"));
+        assert_same_key(&key, &source);
+        ran += 1;
+    }
+    assert_eq!(ran, 4);
+    let encrypted = path("merchant_private_key.encrypted.pem");
+    let key = PrivateKey::from_pem_with_passphrase(&encrypted.display().to_string(), PASSPHRASE);
+    assert_same_key(&key.unwrap(), "encrypted, bare path");
+    let public = PublicKey::from_pem(&path("merchant_public_key.pem").display().to_string());
+    assert_eq!(
+        public.unwrap().spki_der(),
+        pem_der("merchant_public_key.pem")
+    );
+    let certificate = Certificate::from_pem("tests/keys/merchant_cert.pem").unwrap();
+    assert_eq!(certificate.serial_number(), MERCHANT_SERIAL);
+}
+
+#[test]
+fn from_pem_file_reads_the_file_and_nothing_else() {
+    assert_same_key(
+        &PrivateKey::from_pem_file(path("merchant_private_key.pkcs1.pem")).unwrap(),
+        "from_pem_file",
+    );
+    let public = PublicKey::from_pem_file(path("merchant_cert.pem")).unwrap();
+    assert_eq!(public.spki_der(), pem_der("merchant_public_key.pem"));
+    // Key text is not a path, and the error does not quote it.
+    let pkcs8 = STANDARD.encode(pem_der("merchant_private_key.pem"));
+    let mut ran = 0;
+    for key_text in [
+        text("merchant_private_key.pem"),
+        format!("private.pkcs8://{pkcs8}"),
+        pkcs8.clone(),
+        format!("file://{}", text("merchant_private_key.pem")),
+    ] {
+        let err = failure(PrivateKey::from_pem_file(&key_text));
+        assert!(matches!(err, CryptoError::KeyTextAsPath), "{err:?}");
+        ran += 1;
+    }
+    assert_eq!(ran, 4);
+    let err = failure(PublicKey::from_pem(&format!(
+        "file://{}",
+        text("merchant_public_key.pem")
+    )));
+    assert!(matches!(err, CryptoError::KeyTextAsPath), "{err:?}");
+    let err = failure(PrivateKey::from_pem_file(path("apiclient_cert.legacy.p12")));
+    assert!(
+        matches!(&err, CryptoError::FileNotText { path: p, .. } if p.ends_with("apiclient_cert.legacy.p12")),
+        "{err:?}"
+    );
+    source_of::<std::str::Utf8Error>(&err);
+    let err = failure(PrivateKey::from_pem_file(path(
+        "merchant_private_key.encrypted.pem",
+    )));
+    assert!(matches!(err, CryptoError::PassphraseRequired), "{err:?}");
+}
+
+#[test]
+fn a_bare_path_to_nothing_gets_the_hint() {
+    let keys_dir = path("").display().to_string();
+    let looks_like_paths = [
+        "/nonexistent/apiclient_key.pem",
+        "./apiclient_key.pem",
+        "../certs/apiclient_key",
+        "~/certs/apiclient_key.pem",
+        "apiclient_key.key",
+        "apiclient_cert.crt",
+        "wechatpay.cer",
+        keys_dir.as_str(), // a directory, not a file
+    ];
+    let mut ran = 0;
+    for source in looks_like_paths {
+        let results = [
+            PrivateKey::from_pem(source).map(drop),
+            PrivateKey::from_pem_with_passphrase(source, PASSPHRASE).map(drop),
+            PublicKey::from_pem(source).map(drop),
+            Certificate::from_pem(source).map(drop),
+        ];
+        for result in results {
+            let err = failure(result);
+            assert!(
+                matches!(&err, CryptoError::NoFileAtPath { path } if path.to_str() == Some(source)),
+                "{source}: {err:?}"
+            );
+            let message = err.to_string();
+            for hint in [
+                "looks like a path",
+                "no file there",
+                "`file://`",
+                "`from_pem_file`",
+            ] {
+                assert!(message.contains(hint), "{source}: {message}");
+            }
+            assert_eq!(
+                message.contains("`~` is not expanded"),
+                source.starts_with('~'),
+                "{message}"
+            );
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 8 * 4);
+    // Text that is neither PEM nor path-like still gets the PEM parser's reason.
+    let mut ran = 0;
+    for source in [
+        "not a key",
+        "apiclient_key",
+        "",
+        "-----BEGIN PRIVATE KEY-----",
+    ] {
+        let err = failure(PrivateKey::from_pem(source));
+        assert!(
+            matches!(err, CryptoError::InvalidPem { .. }),
+            "{source:?}: {err:?}"
+        );
         ran += 1;
     }
     assert_eq!(ran, 4);

@@ -242,6 +242,46 @@ pub enum CryptoError {
         source: std::io::Error,
     },
 
+    /// The text given as PEM looks like a filesystem path (one line, no
+    /// `-----BEGIN`, starting with `/`, `./`, `../` or `~`, or ending in
+    /// `.pem`, `.key`, `.crt` or `.cer`), but no file is there. `~` is not
+    /// expanded.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    ///
+    /// let err = PrivateKey::from_pem("/nonexistent/apiclient_key.pem").unwrap_err();
+    /// assert!(matches!(&err, CryptoError::NoFileAtPath { path } if path.ends_with("apiclient_key.pem")));
+    /// assert!(err.to_string().contains("use `from_pem_file`"));
+    /// ```
+    #[error(
+        "`{}` looks like a path, but there is no file there{}; give PEM text, a `file://` path, \
+         or use `from_pem_file`",
+        path.display(),
+        if path.starts_with("~") { " (`~` is not expanded)" } else { "" }
+    )]
+    NoFileAtPath {
+        /// The text, taken as a path.
+        path: PathBuf,
+    },
+
+    /// Key text (PEM, PHP's bare base64 forms, a long base64 run) was given
+    /// where a file path belongs. The text is not shown: it is the key.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_private_key.pem")).unwrap();
+    ///
+    /// let err = PrivateKey::from_pem_file(&pem).unwrap_err();
+    /// assert!(matches!(err, CryptoError::KeyTextAsPath));
+    /// assert!(!format!("{err} {err:?}").contains("BEGIN"));
+    /// ```
+    #[error(
+        "key text was given where a file path belongs (not shown here): pass PEM text to \
+         `from_pem`, a path to `from_pem_file`"
+    )]
+    KeyTextAsPath,
+
     /// A file that should hold PEM text is binary (not UTF-8), such as a
     /// PKCS#12 `.p12` or a DER file.
     ///

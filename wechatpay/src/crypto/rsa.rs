@@ -9,14 +9,14 @@
 //! and wechatpay-php refuses it since 1.4.10. PKCS#1 v1.5 *signatures* are
 //! unaffected and are what the APIv3 `Authorization` header uses.
 
-use std::{fmt, sync::Arc};
+use std::{fmt, path::Path, sync::Arc};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 
 use super::{
     CryptoError,
     backend::{self, OAEP, SigningKey, VerifyingKey},
-    source::{decode_bare, decode_pem, read_source, unexpected_label},
+    source::{decode_bare, decode_pem, read_file, read_source, unexpected_label},
 };
 
 /// OAEP's fixed cost in a block: two SHA-1 digests and two marker bytes.
@@ -49,20 +49,30 @@ impl fmt::Debug for PrivateKey {
 }
 
 impl PrivateKey {
-    /// Reads a private key from PEM text, a `file://` path, or PHP's
-    /// `private.pkcs1://` / `private.pkcs8://` bare-base64 forms.
+    /// Reads a private key from PEM text, a `file://` path, a bare path, or
+    /// PHP's `private.pkcs1://` / `private.pkcs8://` bare-base64 forms.
     ///
     /// PEM may be PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`). An
     /// `ENCRYPTED PRIVATE KEY` is refused with an error that points to
     /// [`from_pem_with_passphrase`](Self::from_pem_with_passphrase); a
     /// `.p12` file loads with [`from_pkcs12`](Self::from_pkcs12).
     ///
+    /// As in PHP, a bare path works: text with no `-----BEGIN` and no
+    /// newline that names an existing file is read as that file (relative
+    /// paths from the current directory). Text that looks like a path (it
+    /// starts with `/`, `./`, `../` or `~`, or ends in `.pem`, `.key`,
+    /// `.crt` or `.cer`) but names no file is
+    /// [`CryptoError::NoFileAtPath`], not a PEM error.
+    /// [`from_pem_file`](Self::from_pem_file) takes a path and nothing else.
+    ///
     /// ```
-    /// use wechatpay::crypto::PrivateKey;
-    /// use wechatpay::crypto::CryptoError;
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    /// let bare_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_private_key.pem");
+    /// let key = PrivateKey::from_pem(bare_path)?;
     /// let err = PrivateKey::from_pem("not a key").unwrap_err();
     /// assert!(matches!(err, CryptoError::InvalidPem { .. }));
     /// assert!(err.to_string().contains("PRIVATE KEY"));
+    /// # Ok::<(), CryptoError>(())
     /// ```
     pub fn from_pem(source: &str) -> Result<Self, CryptoError> {
         Self::load(source, None)
@@ -87,6 +97,21 @@ impl PrivateKey {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Self, CryptoError> {
         Self::load(source, Some(passphrase.as_ref()))
+    }
+
+    /// Reads a private key from a PEM file (what `file://` and bare paths
+    /// do in [`from_pem`](Self::from_pem)); the path is never taken for PEM.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    /// let key = PrivateKey::from_pem_file(dir.join("merchant_private_key.pem"))?;
+    /// let err = PrivateKey::from_pem_file(dir.join("missing.pem")).unwrap_err();
+    /// assert!(matches!(err, CryptoError::FileUnreadable { .. }));
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
+        Self::parse(&read_file(path.as_ref())?, None)
     }
 
     fn load(source: &str, passphrase: Option<&[u8]>) -> Result<Self, CryptoError> {
@@ -267,19 +292,40 @@ impl fmt::Debug for PublicKey {
 }
 
 impl PublicKey {
-    /// Reads a public key from PEM text or a `file://` path: SPKI
-    /// (`PUBLIC KEY`), PKCS#1 (`RSA PUBLIC KEY`), an X.509 `CERTIFICATE`
-    /// (its key), or PHP's `public.pkcs1://` / `public.spki://` bare base64.
+    /// Reads a public key from PEM text, a `file://` path or a bare path
+    /// (as [`PrivateKey::from_pem`] takes them): SPKI (`PUBLIC KEY`),
+    /// PKCS#1 (`RSA PUBLIC KEY`), an X.509 `CERTIFICATE` (its key), or PHP's
+    /// `public.pkcs1://` / `public.spki://` bare base64.
     ///
     /// ```
-    /// use wechatpay::crypto::PublicKey;
+    /// use wechatpay::crypto::{CryptoError, PublicKey};
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// let from_certificate = PublicKey::from_pem(&pem)?;
-    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
+    /// let err = PublicKey::from_pem("./wechatpay/pub_key.pem").unwrap_err();
+    /// assert!(matches!(err, CryptoError::NoFileAtPath { .. }));
+    /// # Ok::<(), CryptoError>(())
     /// ```
     pub fn from_pem(source: &str) -> Result<Self, CryptoError> {
-        let text = read_source(source)?;
-        let text: &str = &text;
+        Self::parse(&read_source(source)?)
+    }
+
+    /// Reads a public key or certificate from a PEM file; the path is never
+    /// taken for PEM.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PublicKey};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    /// let key = PublicKey::from_pem_file(dir.join("platform_public_key.pem"))?;
+    /// let from_certificate = PublicKey::from_pem_file(dir.join("platform_cert.pem"))?;
+    /// assert_eq!(key.spki_der(), from_certificate.spki_der());
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
+        Self::parse(&read_file(path.as_ref())?)
+    }
+
+    /// Key text proper: PEM or PHP's bare forms, no longer a path.
+    fn parse(text: &str) -> Result<Self, CryptoError> {
         for scheme in ["public.pkcs1", "public.spki"] {
             if let Some(b64) = text
                 .strip_prefix(scheme)

@@ -1,11 +1,11 @@
 //! X.509 certificates (PHP's `Util\PemUtil`): load one, read its serial
 //! number and validity, take its public key.
 
-use std::fmt;
+use std::{fmt, path::Path};
 
 use crate::crypto::{
     CryptoError, PublicKey,
-    source::{decode_pem, read_source, unexpected_label},
+    source::{decode_pem, read_file, read_source, unexpected_label},
 };
 
 const EXPECTED: &str = "an X.509 `CERTIFICATE`";
@@ -41,14 +41,37 @@ impl fmt::Debug for Certificate {
 }
 
 impl Certificate {
-    /// Reads a PEM `CERTIFICATE`, or a `file://` path to one.
+    /// Reads a PEM `CERTIFICATE`, or a `file://` or bare path to one (as
+    /// [`PrivateKey::from_pem`](crate::crypto::PrivateKey::from_pem) takes
+    /// them).
     ///
     /// ```
-    /// let err = wechatpay::util::pem::Certificate::from_pem("-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----").unwrap_err();
+    /// use wechatpay::{crypto::CryptoError, util::pem::Certificate};
+    /// let err = Certificate::from_pem("-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----").unwrap_err();
+    /// assert!(matches!(err, CryptoError::UnexpectedPemLabel { .. }));
     /// assert!(err.to_string().contains("CERTIFICATE"));
+    /// let bare_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem");
+    /// assert_eq!(Certificate::from_pem(bare_path)?.serial_number(), "7132D72A03E93CDDF8C03BBD1F37EEDF843BB0CE");
+    /// # Ok::<(), CryptoError>(())
     /// ```
     pub fn from_pem(source: &str) -> Result<Self, CryptoError> {
-        let (label, der) = decode_pem(&read_source(source)?, EXPECTED)?;
+        Self::parse(&read_source(source)?)
+    }
+
+    /// Reads a PEM `CERTIFICATE` file; the path is never taken for PEM.
+    ///
+    /// ```
+    /// use wechatpay::util::pem::Certificate;
+    /// let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys/merchant_cert.pem");
+    /// assert_eq!(Certificate::from_pem_file(path)?.serial_number(), "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
+        Self::parse(&read_file(path.as_ref())?)
+    }
+
+    fn parse(text: &str) -> Result<Self, CryptoError> {
+        let (label, der) = decode_pem(text, EXPECTED)?;
         if label != "CERTIFICATE" {
             return Err(unexpected_label(EXPECTED, &label));
         }
