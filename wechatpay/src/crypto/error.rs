@@ -614,3 +614,17 @@ fn pkcs12_reason(e: &p12_keystore::error::Error) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CryptoError;
+
+    #[test]
+    fn crypto_error_crosses_threads_and_boxes() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<CryptoError>();
+        let boxed: Box<dyn std::error::Error + Send + Sync> =
+            CryptoError::PassphraseRequired.into();
+        assert!(boxed.to_string().contains("passphrase"));
+    }
+}

@@ -60,10 +60,12 @@ impl Pkcs12 {
     /// the key's certificate [`CryptoError::Pkcs12NoMatchingCertificate`].
     ///
     /// ```
-    /// use wechatpay::crypto::Pkcs12;
+    /// use wechatpay::crypto::{CryptoError, Pkcs12};
     /// # let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/apiclient_cert.modern.p12")).unwrap();
     /// let p12 = Pkcs12::parse(&der, "1900000001")?;
-    /// assert!(Pkcs12::parse(&der, "wrong").unwrap_err().to_string().contains("password"));
+    /// let err = Pkcs12::parse(&der, "wrong").unwrap_err();
+    /// assert!(matches!(err, CryptoError::Pkcs12Rejected { .. }));
+    /// assert!(err.to_string().contains("password"));
     /// assert!(Pkcs12::parse(b"junk", "1900000001").is_err());
     /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
