@@ -26,7 +26,7 @@ use crate::{CertStore, Chain, pipeline::Pipeline};
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    root: Chain,
+    pub(crate) root: Chain,
 }
 
 impl std::fmt::Debug for Client {

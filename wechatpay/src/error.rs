@@ -136,12 +136,6 @@ impl Error {
         Self::new(Kind::Layer, Reach::NotSent, source.to_string()).with_source(source)
     }
 
-    /// Interim: crypto failures still described in words (until they carry
-    /// a typed `CryptoError`).
-    pub(crate) fn crypto_text(message: String) -> Self {
-        Self::new(Kind::Crypto, Reach::NotSent, message)
-    }
-
     pub(crate) fn config(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(Kind::Config, Reach::NotSent, message)
     }

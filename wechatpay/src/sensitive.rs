@@ -64,7 +64,7 @@ impl Encryptor {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn encrypt(&self, plaintext: &str) -> Result<String, Error> {
-        self.key.encrypt(plaintext)
+        self.key.encrypt(plaintext).map_err(Error::from)
     }
 
     /// Encrypts the string fields at `pointers` (JSON pointers into the

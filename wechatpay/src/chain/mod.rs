@@ -270,3 +270,50 @@ impl Index<&'static str> for Chain {
             .get_or_insert(segment, || self.joined(segment))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{
+        Builder,
+        crypto::{PrivateKey, PublicKey},
+        template::cache::CAPACITY,
+    };
+
+    fn client() -> crate::Client {
+        let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
+        Builder::new()
+            .mchid("1900000001")
+            .serial("5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+            .private_key(
+                PrivateKey::from_pem_file(format!("{keys}/merchant_private_key.pem")).unwrap(),
+            )
+            .cert(
+                "PUB_KEY_ID_01",
+                PublicKey::from_pem_file(format!("{keys}/platform_public_key.pem")).unwrap(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_million_run_time_strings_leave_memory_flat() {
+        let client = client();
+        for i in 0..1_000_000 {
+            let chain = client.chain(&format!("v3/pay/transactions/out-trade-no/T{i}/{{x}}"));
+            chain.parsed().unwrap();
+        }
+        let p = client.root.pipeline();
+        assert!(p.templates.len() <= 2 * CAPACITY, "{}", p.templates.len());
+        assert_eq!(
+            client.root.node.children.len(),
+            0,
+            "chain() keeps nothing per string"
+        );
+        // Literals are kept, once each.
+        for _ in 0..3 {
+            let _ = &client["v3/certificates"];
+            let _ = &client["v3/certificates"]["x"];
+        }
+        assert_eq!(client.root.node.children.len(), 1);
+    }
+}

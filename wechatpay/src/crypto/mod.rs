@@ -18,6 +18,7 @@ pub mod error;
 pub mod hash;
 mod pkcs12;
 mod rsa;
+pub(crate) mod source;
 
 pub use self::error::CryptoError;
 pub use self::pkcs12::Pkcs12;

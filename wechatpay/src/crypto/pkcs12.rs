@@ -9,11 +9,11 @@
 
 use std::fmt;
 
-use p12_keystore::{Pkcs12Archive, error::Error as P12Error};
+use p12_keystore::Pkcs12Archive;
 use x509_cert::{der::Decode, spki::SubjectPublicKeyInfoRef};
 
-use super::{PrivateKey, rsa::certificate_spki};
-use crate::{Error, util::pem::Certificate};
+use super::{CryptoError, PrivateKey, rsa::certificate_spki};
+use crate::util::pem::Certificate;
 
 /// The contents of a merchant `apiclient_cert.p12`: the private key, the
 /// certificate that goes with it, and that certificate's serial number (the
@@ -26,7 +26,7 @@ use crate::{Error, util::pem::Certificate};
 /// assert_eq!(p12.serial, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
 /// assert!(p12.certificate_pem.starts_with("-----BEGIN CERTIFICATE-----"));
 /// let signature = p12.key.sign("message")?;
-/// # Ok::<(), wechatpay::Error>(())
+/// # Ok::<(), wechatpay::crypto::CryptoError>(())
 /// ```
 #[derive(Clone)]
 #[non_exhaustive]
@@ -54,22 +54,28 @@ impl Pkcs12 {
     ///
     /// Takes the file's first private key and the certificate whose public
     /// key matches it, whatever order or bag attributes the tool wrote.
-    /// A wrong password, a file that is not PKCS#12, or one without a
-    /// matching key and certificate gives a crypto error saying which.
+    /// A wrong password or a file that is not PKCS#12 gives
+    /// [`CryptoError::Pkcs12Rejected`] (p12-keystore's error as its source),
+    /// one without a key [`CryptoError::Pkcs12NoPrivateKey`], one without
+    /// the key's certificate [`CryptoError::Pkcs12NoMatchingCertificate`].
     ///
     /// ```
-    /// use wechatpay::crypto::Pkcs12;
+    /// use wechatpay::crypto::{CryptoError, Pkcs12};
     /// # let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/apiclient_cert.modern.p12")).unwrap();
     /// let p12 = Pkcs12::parse(&der, "1900000001")?;
-    /// assert!(Pkcs12::parse(&der, "wrong").unwrap_err().to_string().contains("password"));
+    /// let err = Pkcs12::parse(&der, "wrong").unwrap_err();
+    /// assert!(matches!(err, CryptoError::Pkcs12Rejected { .. }));
+    /// assert!(err.to_string().contains("password"));
     /// assert!(Pkcs12::parse(b"junk", "1900000001").is_err());
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
-    pub fn parse(der: &[u8], password: &str) -> Result<Self, Error> {
-        let archive = Pkcs12Archive::from_pkcs12(der, password).map_err(describe)?;
-        let bag = archive.keys.first().ok_or_else(|| {
-            Error::crypto_text("the PKCS#12 file holds no private key (expected the merchant's `apiclient_cert.p12`)".into())
-        })?;
+    pub fn parse(der: &[u8], password: &str) -> Result<Self, CryptoError> {
+        let archive = Pkcs12Archive::from_pkcs12(der, password)
+            .map_err(|source| CryptoError::Pkcs12Rejected { source })?;
+        let bag = archive
+            .keys
+            .first()
+            .ok_or(CryptoError::Pkcs12NoPrivateKey)?;
         let key = PrivateKey::from_der(bag.key.as_der(), true)?;
         let key_bits = rsa_key_bits(key.public_key()?.spki_der());
         let certificate = archive
@@ -77,11 +83,8 @@ impl Pkcs12 {
             .iter()
             .map(|bag| bag.cert.as_der())
             .find(|der| certificate_spki(der).is_ok_and(|spki| rsa_key_bits(&spki) == key_bits))
-            .ok_or_else(|| {
-                Error::crypto_text(format!(
-                    "the PKCS#12 file holds {} certificate(s), none for its private key",
-                    archive.certs.len()
-                ))
+            .ok_or(CryptoError::Pkcs12NoMatchingCertificate {
+                certificates: archive.certs.len(),
             })?;
         let certificate = Certificate::from_der(certificate)?;
         Ok(Self {
@@ -98,27 +101,4 @@ fn rsa_key_bits(spki: &[u8]) -> Option<Vec<u8>> {
     SubjectPublicKeyInfoRef::from_der(spki)
         .ok()
         .map(|s| s.subject_public_key.raw_bytes().to_vec())
-}
-
-/// p12-keystore's errors, in the user's terms; never echoes the password.
-fn describe(e: P12Error) -> Error {
-    let reason = match e {
-        P12Error::MacError(_) => {
-            "wrong password (the file's integrity MAC does not match; for `apiclient_cert.p12` the password is the mchid)".to_string()
-        }
-        P12Error::UnpadError => {
-            "wrong password or corrupted file (a bag did not decrypt)".to_string()
-        }
-        P12Error::DerError(e) => format!("not a PKCS#12 (PFX) file: {e}"),
-        P12Error::InvalidVersion => "not a PKCS#12 (PFX) v3 file".to_string(),
-        P12Error::UnsupportedEncryptionScheme => {
-            "unsupported encryption scheme (supported: PBE-SHA1-3DES, PBE-SHA1-RC2-40, PBES2 with PBKDF2 and AES-CBC)"
-                .to_string()
-        }
-        P12Error::UnsupportedMacAlgorithm => {
-            "unsupported MAC algorithm (supported: HMAC-SHA1, HMAC-SHA256)".to_string()
-        }
-        other => other.to_string(),
-    };
-    Error::crypto_text(format!("cannot open the PKCS#12 file: {reason}"))
 }

@@ -9,13 +9,15 @@
 //! and wechatpay-php refuses it since 1.4.10. PKCS#1 v1.5 *signatures* are
 //! unaffected and are what the APIv3 `Authorization` header uses.
 
-use std::{fmt, ops::Deref, sync::Arc};
+use std::{fmt, path::Path, sync::Arc};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use zeroize::Zeroizing;
 
-use super::backend::{self, SigningKey, VerifyingKey};
-use crate::Error;
+use super::{
+    CryptoError,
+    backend::{self, OAEP, SigningKey, VerifyingKey},
+    source::{decode_bare, decode_pem, read_file, read_source, unexpected_label},
+};
 
 /// OAEP's fixed cost in a block: two SHA-1 digests and two marker bytes.
 const OAEP_SHA1_OVERHEAD: usize = 2 * 20 + 2;
@@ -33,7 +35,7 @@ const EXPECTED_PRIVATE: &str = "a PKCS#8 `PRIVATE KEY`, PKCS#1 `RSA PRIVATE KEY`
 /// let key = PrivateKey::from_pem(&pem)?;
 /// let signature = key.sign("hello")?;
 /// assert_eq!(signature.len(), 344); // base64 of 256 bytes
-/// # Ok::<(), wechatpay::Error>(())
+/// # Ok::<(), wechatpay::crypto::CryptoError>(())
 /// ```
 #[derive(Clone)]
 pub struct PrivateKey {
@@ -47,20 +49,32 @@ impl fmt::Debug for PrivateKey {
 }
 
 impl PrivateKey {
-    /// Reads a private key from PEM text, a `file://` path, or PHP's
-    /// `private.pkcs1://` / `private.pkcs8://` bare-base64 forms.
+    /// Reads a private key from PEM text, a `file://` path, a bare path, or
+    /// PHP's `private.pkcs1://` / `private.pkcs8://` bare-base64 forms.
     ///
     /// PEM may be PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`). An
     /// `ENCRYPTED PRIVATE KEY` is refused with an error that points to
     /// [`from_pem_with_passphrase`](Self::from_pem_with_passphrase); a
     /// `.p12` file loads with [`from_pkcs12`](Self::from_pkcs12).
     ///
+    /// As in PHP, a bare path works: text with no `-----BEGIN` and no
+    /// newline that names an existing file is read as that file (relative
+    /// paths from the current directory). Text that looks like a path (it
+    /// starts with `/`, `./`, `../` or `~`, or ends in `.pem`, `.key`,
+    /// `.crt` or `.cer`) but names no file is
+    /// [`CryptoError::NoFileAtPath`], not a PEM error.
+    /// [`from_pem_file`](Self::from_pem_file) takes a path and nothing else.
+    ///
     /// ```
-    /// use wechatpay::crypto::PrivateKey;
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    /// let bare_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_private_key.pem");
+    /// let key = PrivateKey::from_pem(bare_path)?;
     /// let err = PrivateKey::from_pem("not a key").unwrap_err();
+    /// assert!(matches!(err, CryptoError::InvalidPem { .. }));
     /// assert!(err.to_string().contains("PRIVATE KEY"));
+    /// # Ok::<(), CryptoError>(())
     /// ```
-    pub fn from_pem(source: &str) -> Result<Self, Error> {
+    pub fn from_pem(source: &str) -> Result<Self, CryptoError> {
         Self::load(source, None)
     }
 
@@ -76,33 +90,48 @@ impl PrivateKey {
     /// let key = PrivateKey::from_pem_with_passphrase(&pem, "test-passphrase")?;
     /// assert!(key.public_key()?.verify("m", &key.sign("m")?));
     /// assert!(PrivateKey::from_pem_with_passphrase(&pem, "wrong").is_err());
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn from_pem_with_passphrase(
         source: &str,
         passphrase: impl AsRef<[u8]>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, CryptoError> {
         Self::load(source, Some(passphrase.as_ref()))
     }
 
-    fn load(source: &str, passphrase: Option<&[u8]>) -> Result<Self, Error> {
-        let text = read_source(source)?;
-        let text: &str = &text;
-        if let Some(b64) = text.strip_prefix("private.pkcs1://") {
-            return Self::from_der(&decode_bare(b64)?, false);
-        }
-        if let Some(b64) = text.strip_prefix("private.pkcs8://") {
-            return Self::from_der(&decode_bare(b64)?, true);
+    /// Reads a private key from a PEM file (what `file://` and bare paths
+    /// do in [`from_pem`](Self::from_pem)); the path is never taken for PEM.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    /// let key = PrivateKey::from_pem_file(dir.join("merchant_private_key.pem"))?;
+    /// let err = PrivateKey::from_pem_file(dir.join("missing.pem")).unwrap_err();
+    /// assert!(matches!(err, CryptoError::FileUnreadable { .. }));
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
+        Self::parse(&read_file(path.as_ref())?, None)
+    }
+
+    fn load(source: &str, passphrase: Option<&[u8]>) -> Result<Self, CryptoError> {
+        Self::parse(&read_source(source)?, passphrase)
+    }
+
+    /// Key text proper: PEM or PHP's bare forms, no longer a path.
+    fn parse(text: &str, passphrase: Option<&[u8]>) -> Result<Self, CryptoError> {
+        for (scheme, pkcs8) in [("private.pkcs1", false), ("private.pkcs8", true)] {
+            if let Some(b64) = text
+                .strip_prefix(scheme)
+                .and_then(|t| t.strip_prefix("://"))
+            {
+                return Self::from_der(&decode_bare(b64, scheme)?, pkcs8);
+            }
         }
         // OpenSSL's pre-PKCS#8 encryption puts headers inside the PEM, which
         // RFC 7468 parsing would only call malformed; say what it really is.
         if text.contains("Proc-Type: 4,ENCRYPTED") {
-            return Err(Error::crypto_text(
-                "expected a PKCS#8 `ENCRYPTED PRIVATE KEY`, got a legacy OpenSSL-encrypted \
-                 `RSA PRIVATE KEY` (Proc-Type/DEK-Info headers), which is not supported: \
-                 convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
-                    .into(),
-            ));
+            return Err(CryptoError::LegacyEncryptedPem);
         }
         let (label, der) = decode_pem(text, EXPECTED_PRIVATE)?;
         match label.as_str() {
@@ -110,32 +139,32 @@ impl PrivateKey {
             "RSA PRIVATE KEY" => Self::from_der(&der, false),
             "ENCRYPTED PRIVATE KEY" => match passphrase {
                 Some(passphrase) => Self::from_encrypted_pkcs8(&der, passphrase),
-                None => Err(Error::crypto_text(
-                    "the key is an `ENCRYPTED PRIVATE KEY` and needs its passphrase: \
-                     load it with `PrivateKey::from_pem_with_passphrase`"
-                        .into(),
-                )),
+                None => Err(CryptoError::PassphraseRequired),
             },
-            other => Err(Error::crypto_text(format!(
-                "expected {EXPECTED_PRIVATE} PEM, got `{other}`"
-            ))),
+            other => Err(unexpected_label(EXPECTED_PRIVATE, other)),
         }
     }
 
-    fn from_encrypted_pkcs8(der: &[u8], passphrase: &[u8]) -> Result<Self, Error> {
-        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der).map_err(|e| {
-            Error::crypto_text(format!(
-                "expected a PKCS#8 `ENCRYPTED PRIVATE KEY` encrypted with PBES2 \
-                 (AES-CBC or DES-EDE3-CBC, PBKDF2 or scrypt): {e}"
-            ))
+    fn from_encrypted_pkcs8(der: &[u8], passphrase: &[u8]) -> Result<Self, CryptoError> {
+        use pkcs8::{Error as Pkcs8Error, pkcs5::Error as Pkcs5Error};
+        let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(der)
+            .map_err(|source| CryptoError::InvalidEncryptedKey { source })?;
+        let plain = info.decrypt(passphrase).map_err(|source| match source {
+            // Schemes this build cannot run are named as such, not as a
+            // wrong passphrase.
+            Pkcs8Error::EncryptedPrivateKey(
+                Pkcs5Error::UnsupportedAlgorithm { .. }
+                | Pkcs5Error::AlgorithmParametersInvalid { .. }
+                | Pkcs5Error::NoPbes1CryptSupport,
+            ) => CryptoError::InvalidEncryptedKey { source },
+            // Bad padding, or a plaintext that is not DER: a wrong
+            // passphrase, or a corrupted key.
+            _ => CryptoError::KeyDecryptionFailed { source },
         })?;
-        // A wrong passphrase shows up as bad padding or, by chance, as a
-        // plaintext that is not PKCS#8; both mean the same to the user.
-        let plain = info.decrypt(passphrase).map_err(|e| {
-            Error::crypto_text(format!(
-                "cannot decrypt the `ENCRYPTED PRIVATE KEY`: wrong passphrase or corrupted key ({e})"
-            ))
-        })?;
+        // A wrong passphrase can, by chance, give valid padding; the
+        // plaintext is then not PKCS#8, which means the same to the user.
+        pkcs8::PrivateKeyInfoRef::try_from(plain.as_bytes())
+            .map_err(|source| CryptoError::KeyDecryptionFailed { source })?;
         Self::from_der(plain.as_bytes(), true)
     }
 
@@ -145,20 +174,12 @@ impl PrivateKey {
     /// use wechatpay::crypto::PrivateKey;
     /// assert!(PrivateKey::from_der(&[0x30, 0x00], true).is_err());
     /// ```
-    pub fn from_der(der: &[u8], pkcs8: bool) -> Result<Self, Error> {
+    pub fn from_der(der: &[u8], pkcs8: bool) -> Result<Self, CryptoError> {
         let inner = if pkcs8 {
             backend::private_from_pkcs8(der)
         } else {
             backend::private_from_pkcs1(der)
-        }
-        .map_err(|e| {
-            let expected = if pkcs8 {
-                "PKCS#8 `PrivateKeyInfo`"
-            } else {
-                "PKCS#1 `RSAPrivateKey`"
-            };
-            Error::crypto_text(format!("{e} (expected {expected} DER)"))
-        })?;
+        }?;
         Ok(Self { inner })
     }
 
@@ -171,9 +192,9 @@ impl PrivateKey {
     /// # let p12 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/apiclient_cert.legacy.p12")).unwrap();
     /// let key = PrivateKey::from_pkcs12(&p12, "1900000001")?;
     /// assert!(key.public_key()?.verify("m", &key.sign("m")?));
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
-    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, Error> {
+    pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, CryptoError> {
         super::Pkcs12::parse(der, password).map(|p12| p12.key)
     }
 
@@ -185,16 +206,14 @@ impl PrivateKey {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_private_key.pem")).unwrap();
     /// let key = PrivateKey::from_pem(&pem)?;
     /// assert_eq!(key.sign("a")?, key.sign("a")?); // PKCS#1 v1.5 is deterministic
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
-    pub fn sign(&self, message: impl AsRef<[u8]>) -> Result<String, Error> {
+    pub fn sign(&self, message: impl AsRef<[u8]>) -> Result<String, CryptoError> {
         // Every request signs: a stack buffer leaves the base64 string as
         // the only allocation.
         let mut buf = [0u8; backend::MAX_MODULUS_LEN];
         let raw = &mut buf[..self.inner.modulus_len()];
-        self.inner
-            .sign_sha256(message.as_ref(), raw)
-            .map_err(Error::crypto_text)?;
+        self.inner.sign_sha256(message.as_ref(), raw)?;
         Ok(STANDARD.encode(raw))
     }
 
@@ -211,23 +230,24 @@ impl PrivateKey {
     /// let ciphertext = key.public_key()?.encrypt("张三")?;
     /// assert_eq!(key.decrypt(&ciphertext)?, "张三".as_bytes());
     /// assert!(key.decrypt("bm90IGEgY2lwaGVydGV4dA==").is_err());
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
-    pub fn decrypt(&self, ciphertext_b64: &str) -> Result<Vec<u8>, Error> {
+    pub fn decrypt(&self, ciphertext_b64: &str) -> Result<Vec<u8>, CryptoError> {
         let ciphertext = STANDARD
             .decode(ciphertext_b64.trim_ascii())
-            .map_err(|e| Error::crypto_text(format!("OAEP ciphertext is not valid base64: {e}")))?;
+            .map_err(|source| CryptoError::InvalidBase64 {
+                algorithm: OAEP,
+                source,
+            })?;
         let expected = self.inner.modulus_len();
         if ciphertext.len() != expected {
-            return Err(Error::crypto_text(format!(
-                "OAEP ciphertext must be {expected} bytes for a {}-bit key, got {}",
-                expected * 8,
-                ciphertext.len()
-            )));
+            return Err(CryptoError::CiphertextLengthMismatch {
+                algorithm: OAEP,
+                expected,
+                actual: ciphertext.len(),
+            });
         }
-        self.inner
-            .decrypt_oaep_sha1(&ciphertext)
-            .map_err(Error::crypto_text)
+        self.inner.decrypt_oaep_sha1(&ciphertext)
     }
 
     /// The matching public key, e.g. for a test server that checks signatures.
@@ -238,10 +258,10 @@ impl PrivateKey {
     /// let key = PrivateKey::from_pem(&pem)?;
     /// let public = key.public_key()?;
     /// assert!(public.verify("m", &key.sign("m")?));
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
-    pub fn public_key(&self) -> Result<PublicKey, Error> {
-        PublicKey::from_der(&self.inner.public_spki_der().map_err(Error::crypto_text)?)
+    pub fn public_key(&self) -> Result<PublicKey, CryptoError> {
+        PublicKey::from_der(&self.inner.public_spki_der()?)
     }
 }
 
@@ -254,7 +274,7 @@ impl PrivateKey {
 /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_public_key.pem")).unwrap();
 /// let key = PublicKey::from_pem(&pem)?;
 /// assert!(!key.verify("message", "bm90IGEgc2lnbmF0dXJl"));
-/// # Ok::<(), wechatpay::Error>(())
+/// # Ok::<(), wechatpay::crypto::CryptoError>(())
 /// ```
 #[derive(Clone)]
 pub struct PublicKey {
@@ -272,33 +292,54 @@ impl fmt::Debug for PublicKey {
 }
 
 impl PublicKey {
-    /// Reads a public key from PEM text or a `file://` path: SPKI
-    /// (`PUBLIC KEY`), PKCS#1 (`RSA PUBLIC KEY`), an X.509 `CERTIFICATE`
-    /// (its key), or PHP's `public.pkcs1://` / `public.spki://` bare base64.
+    /// Reads a public key from PEM text, a `file://` path or a bare path
+    /// (as [`PrivateKey::from_pem`] takes them): SPKI (`PUBLIC KEY`),
+    /// PKCS#1 (`RSA PUBLIC KEY`), an X.509 `CERTIFICATE` (its key), or PHP's
+    /// `public.pkcs1://` / `public.spki://` bare base64.
     ///
     /// ```
-    /// use wechatpay::crypto::PublicKey;
+    /// use wechatpay::crypto::{CryptoError, PublicKey};
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// let from_certificate = PublicKey::from_pem(&pem)?;
-    /// # Ok::<(), wechatpay::Error>(())
+    /// let err = PublicKey::from_pem("./wechatpay/pub_key.pem").unwrap_err();
+    /// assert!(matches!(err, CryptoError::NoFileAtPath { .. }));
+    /// # Ok::<(), CryptoError>(())
     /// ```
-    pub fn from_pem(source: &str) -> Result<Self, Error> {
-        let text = read_source(source)?;
-        let text: &str = &text;
-        if let Some(b64) = text
-            .strip_prefix("public.pkcs1://")
-            .or_else(|| text.strip_prefix("public.spki://"))
-        {
-            return Self::from_der(&decode_bare(b64)?);
+    pub fn from_pem(source: &str) -> Result<Self, CryptoError> {
+        Self::parse(&read_source(source)?)
+    }
+
+    /// Reads a public key or certificate from a PEM file; the path is never
+    /// taken for PEM.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PublicKey};
+    /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    /// let key = PublicKey::from_pem_file(dir.join("platform_public_key.pem"))?;
+    /// let from_certificate = PublicKey::from_pem_file(dir.join("platform_cert.pem"))?;
+    /// assert_eq!(key.spki_der(), from_certificate.spki_der());
+    /// # Ok::<(), CryptoError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
+        Self::parse(&read_file(path.as_ref())?)
+    }
+
+    /// Key text proper: PEM or PHP's bare forms, no longer a path.
+    fn parse(text: &str) -> Result<Self, CryptoError> {
+        for scheme in ["public.pkcs1", "public.spki"] {
+            if let Some(b64) = text
+                .strip_prefix(scheme)
+                .and_then(|t| t.strip_prefix("://"))
+            {
+                return Self::from_der(&decode_bare(b64, scheme)?);
+            }
         }
         let expected = "an SPKI `PUBLIC KEY`, PKCS#1 `RSA PUBLIC KEY` or X.509 `CERTIFICATE`";
         let (label, der) = decode_pem(text, expected)?;
         match label.as_str() {
             "PUBLIC KEY" | "RSA PUBLIC KEY" => Self::from_der(&der),
             "CERTIFICATE" => Self::from_der(&certificate_spki(&der)?),
-            other => Err(Error::crypto_text(format!(
-                "expected {expected} PEM, got `{other}`"
-            ))),
+            other => Err(unexpected_label(expected, other)),
         }
     }
 
@@ -308,13 +349,9 @@ impl PublicKey {
     /// use wechatpay::crypto::PublicKey;
     /// assert!(PublicKey::from_der(b"junk").is_err());
     /// ```
-    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+    pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
         let spki = to_spki(der)?;
-        let inner = backend::public_from_spki(&spki).map_err(|e| {
-            Error::crypto_text(format!(
-                "{e} (expected SPKI `SubjectPublicKeyInfo` or PKCS#1 `RSAPublicKey` DER)"
-            ))
-        })?;
+        let inner = backend::public_from_spki(&spki)?;
         Ok(Self {
             inner,
             spki: spki.into(),
@@ -329,7 +366,7 @@ impl PublicKey {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_public_key.pem")).unwrap();
     /// # let key = PublicKey::from_pem(&pem)?;
     /// assert!(!key.verify("m", "%%% not base64"));
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn verify(&self, message: impl AsRef<[u8]>, signature_b64: &str) -> bool {
         // Every response is verified: decode on the stack. The slack covers
@@ -362,24 +399,23 @@ impl PublicKey {
     /// let key = PublicKey::from_pem(&pem)?;
     /// let ciphertext = key.encrypt("110101199003074477")?;
     /// assert_eq!(ciphertext.len(), 344);
-    /// assert!(key.encrypt([0u8; 215]).unwrap_err().to_string().contains("214"));
-    /// # Ok::<(), wechatpay::Error>(())
+    /// let too_long = key.encrypt([0u8; 215]).unwrap_err();
+    /// assert!(matches!(too_long, wechatpay::crypto::CryptoError::PlaintextTooLong { maximum: 214, .. }));
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
-    pub fn encrypt(&self, plaintext: impl AsRef<[u8]>) -> Result<String, Error> {
+    pub fn encrypt(&self, plaintext: impl AsRef<[u8]>) -> Result<String, CryptoError> {
         let plaintext = plaintext.as_ref();
         let modulus = self.inner.modulus_len();
         let limit = modulus - OAEP_SHA1_OVERHEAD;
         if plaintext.len() > limit {
-            return Err(Error::crypto_text(format!(
-                "OAEP (SHA-1) plaintext is {} bytes, but a {}-bit key encrypts at most {limit} bytes",
-                plaintext.len(),
-                modulus * 8
-            )));
+            return Err(CryptoError::PlaintextTooLong {
+                algorithm: OAEP,
+                maximum: limit,
+                actual: plaintext.len(),
+                key_bits: modulus * 8,
+            });
         }
-        let ciphertext = self
-            .inner
-            .encrypt_oaep_sha1(plaintext)
-            .map_err(Error::crypto_text)?;
+        let ciphertext = self.inner.encrypt_oaep_sha1(plaintext)?;
         Ok(STANDARD.encode(ciphertext))
     }
 
@@ -390,7 +426,7 @@ impl PublicKey {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_public_key.pem")).unwrap();
     /// let key = PublicKey::from_pem(&pem)?;
     /// assert_eq!(key.spki_der()[0], 0x30);
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn spki_der(&self) -> &[u8] {
         &self.spki
@@ -411,7 +447,7 @@ impl PublicKey {
 /// let (_, pkcs1) = pem_rfc7468::decode_vec(pkcs1_pem.trim().as_bytes()).unwrap();
 /// let spki = pkcs1_to_spki(&pkcs1);
 /// assert_eq!(spki, PublicKey::from_pem(&spki_pem)?.spki_der());
-/// # Ok::<(), wechatpay::Error>(())
+/// # Ok::<(), wechatpay::crypto::CryptoError>(())
 /// ```
 pub fn pkcs1_to_spki(der: &[u8]) -> Vec<u8> {
     // AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }.
@@ -453,7 +489,7 @@ fn push_der_header(out: &mut Vec<u8>, tag: u8, len: usize) {
 
 /// SPKI DER as given, or PKCS#1 wrapped into SPKI, so that backends parse
 /// one format; a non-RSA SPKI is named rather than failing obscurely later.
-fn to_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
+fn to_spki(der: &[u8]) -> Result<Vec<u8>, CryptoError> {
     use x509_cert::{
         der::{Decode, asn1::ObjectIdentifier},
         spki::SubjectPublicKeyInfoRef,
@@ -461,75 +497,22 @@ fn to_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
     const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
     match SubjectPublicKeyInfoRef::from_der(der) {
         Ok(spki) if spki.algorithm.oid == RSA_ENCRYPTION => Ok(der.to_vec()),
-        Ok(spki) => Err(Error::crypto_text(format!(
-            "expected an RSA public key (rsaEncryption, 1.2.840.113549.1.1.1), got algorithm {}",
-            spki.algorithm.oid
-        ))),
+        Ok(spki) => Err(CryptoError::UnsupportedKeyAlgorithm {
+            algorithm: spki.algorithm.oid,
+        }),
         Err(_) => Ok(pkcs1_to_spki(der)),
     }
 }
 
-/// Key text: borrowed from the caller, or read from a file and wiped on drop.
-enum Source<'a> {
-    Given(&'a str),
-    File(Zeroizing<String>),
-}
-
-impl Deref for Source<'_> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        match self {
-            Source::Given(text) => text,
-            Source::File(text) => text,
-        }
-    }
-}
-
-/// Reads a `file://` source, or passes text through untouched.
-fn read_source(source: &str) -> Result<Source<'_>, Error> {
-    let Some(path) = source.strip_prefix("file://") else {
-        return Ok(Source::Given(source));
-    };
-    let mut bytes = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| Error::crypto_text(format!("cannot read key file `{path}`: {e}")))?,
-    );
-    if std::str::from_utf8(&bytes).is_err() {
-        return Err(Error::crypto_text(format!(
-            "key file `{path}` is binary, not PEM text: a PKCS#12 `.p12` file loads with \
-             `PrivateKey::from_pkcs12` or `Pkcs12::parse`, DER with `from_der`"
-        )));
-    }
-    let text = String::from_utf8(std::mem::take(&mut *bytes))
-        .map_err(|_| Error::crypto_text(format!("key file `{path}` is not UTF-8")))?;
-    Ok(Source::File(Zeroizing::new(text)))
-}
-
-fn decode_bare(b64: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let compact: Zeroizing<String> = Zeroizing::new(b64.split_whitespace().collect());
-    STANDARD
-        .decode(compact.as_bytes())
-        .map(Zeroizing::new)
-        .map_err(|_| Error::crypto_text("the bare key after `://` is not base64".into()))
-}
-
-fn decode_pem(text: &str, expected: &str) -> Result<(String, Zeroizing<Vec<u8>>), Error> {
-    let trimmed = text.trim();
-    pem_rfc7468::decode_vec(trimmed.as_bytes())
-        .map(|(label, der)| (label.to_string(), Zeroizing::new(der)))
-        .map_err(|e| Error::crypto_text(format!("expected {expected} PEM: {e}")))
-}
-
 /// The SPKI DER inside an X.509 certificate.
-pub(crate) fn certificate_spki(der: &[u8]) -> Result<Vec<u8>, Error> {
+pub(crate) fn certificate_spki(der: &[u8]) -> Result<Vec<u8>, CryptoError> {
     use x509_cert::der::{Decode, Encode};
-    let cert = x509_cert::Certificate::from_der(der)
-        .map_err(|e| Error::crypto_text(format!("not an X.509 certificate: {e}")))?;
+    let invalid = |source| CryptoError::InvalidCertificate { source };
+    let cert = x509_cert::Certificate::from_der(der).map_err(invalid)?;
     cert.tbs_certificate
         .subject_public_key_info
         .to_der()
-        .map_err(|e| Error::crypto_text(format!("certificate key: {e}")))
+        .map_err(invalid)
 }
 
 #[cfg(test)]
@@ -568,9 +551,15 @@ mod tests {
         let ed25519 = STANDARD
             .decode("MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=")
             .unwrap();
-        let err = PublicKey::from_der(&ed25519).unwrap_err().to_string();
-        assert!(err.contains("expected an RSA public key"), "{err}");
-        assert!(err.contains("1.3.101.112"), "{err}");
+        let err = PublicKey::from_der(&ed25519).unwrap_err();
+        assert!(
+            matches!(&err, CryptoError::UnsupportedKeyAlgorithm { algorithm } if algorithm.to_string() == "1.3.101.112"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("expected an RSA public key"),
+            "{err}"
+        );
     }
 
     #[test]

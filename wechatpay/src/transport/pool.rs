@@ -204,8 +204,10 @@ impl Pool {
         let mut idle = self.lock();
         idle.checkins += 1;
         if idle.checkins % SWEEP_EVERY == 0 {
+            // Expired connections go, and so do those whose runtime is
+            // gone: polled once, their socket reports the reactor's end.
             idle.by_key.retain(|_, list| {
-                list.retain(|c| now.duration_since(c.idle_since) <= IDLE_TIMEOUT);
+                list.retain_mut(|c| c.usable(now));
                 !list.is_empty()
             });
         }
@@ -214,11 +216,5 @@ impl Pool {
             list.remove(0);
         }
         list.push(conn);
-    }
-
-    /// Idle connections held now, for tests.
-    #[cfg(test)]
-    pub(crate) fn idle_count(&self) -> usize {
-        self.lock().by_key.values().map(Vec::len).sum()
     }
 }

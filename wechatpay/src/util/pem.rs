@@ -1,9 +1,14 @@
 //! X.509 certificates (PHP's `Util\PemUtil`): load one, read its serial
 //! number and validity, take its public key.
 
-use std::fmt;
+use std::{fmt, path::Path};
 
-use crate::{Error, crypto::PublicKey};
+use crate::crypto::{
+    CryptoError, PublicKey,
+    source::{decode_pem, read_file, read_source, unexpected_label},
+};
+
+const EXPECTED: &str = "an X.509 `CERTIFICATE`";
 
 /// A parsed X.509 certificate, such as a WeChat Pay platform certificate
 /// or the merchant's `apiclient_cert.pem`.
@@ -14,7 +19,7 @@ use crate::{Error, crypto::PublicKey};
 /// let cert = Certificate::from_pem(&pem)?;
 /// assert_eq!(cert.serial_number(), "7132D72A03E93CDDF8C03BBD1F37EEDF843BB0CE");
 /// assert!(cert.not_before() < cert.not_after());
-/// # Ok::<(), wechatpay::Error>(())
+/// # Ok::<(), wechatpay::crypto::CryptoError>(())
 /// ```
 #[derive(Clone)]
 pub struct Certificate {
@@ -36,25 +41,39 @@ impl fmt::Debug for Certificate {
 }
 
 impl Certificate {
-    /// Reads a PEM `CERTIFICATE`, or a `file://` path to one.
+    /// Reads a PEM `CERTIFICATE`, or a `file://` or bare path to one (as
+    /// [`PrivateKey::from_pem`](crate::crypto::PrivateKey::from_pem) takes
+    /// them).
     ///
     /// ```
-    /// let err = wechatpay::util::pem::Certificate::from_pem("-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----").unwrap_err();
+    /// use wechatpay::{crypto::CryptoError, util::pem::Certificate};
+    /// let err = Certificate::from_pem("-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----").unwrap_err();
+    /// assert!(matches!(err, CryptoError::UnexpectedPemLabel { .. }));
     /// assert!(err.to_string().contains("CERTIFICATE"));
+    /// let bare_path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem");
+    /// assert_eq!(Certificate::from_pem(bare_path)?.serial_number(), "7132D72A03E93CDDF8C03BBD1F37EEDF843BB0CE");
+    /// # Ok::<(), CryptoError>(())
     /// ```
-    pub fn from_pem(source: &str) -> Result<Self, Error> {
-        let text = match source.strip_prefix("file://") {
-            Some(path) => std::fs::read_to_string(path).map_err(|e| {
-                Error::crypto_text(format!("cannot read certificate file `{path}`: {e}"))
-            })?,
-            None => source.to_string(),
-        };
-        let (label, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
-            .map_err(|e| Error::crypto_text(format!("expected a PEM `CERTIFICATE`: {e}")))?;
+    pub fn from_pem(source: &str) -> Result<Self, CryptoError> {
+        Self::parse(&read_source(source)?)
+    }
+
+    /// Reads a PEM `CERTIFICATE` file; the path is never taken for PEM.
+    ///
+    /// ```
+    /// use wechatpay::util::pem::Certificate;
+    /// let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys/merchant_cert.pem");
+    /// assert_eq!(Certificate::from_pem_file(path)?.serial_number(), "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, CryptoError> {
+        Self::parse(&read_file(path.as_ref())?)
+    }
+
+    fn parse(text: &str) -> Result<Self, CryptoError> {
+        let (label, der) = decode_pem(text, EXPECTED)?;
         if label != "CERTIFICATE" {
-            return Err(Error::crypto_text(format!(
-                "expected a PEM `CERTIFICATE`, got `{label}`"
-            )));
+            return Err(unexpected_label(EXPECTED, &label));
         }
         Self::from_der(&der)
     }
@@ -64,15 +83,12 @@ impl Certificate {
     /// ```
     /// assert!(wechatpay::util::pem::Certificate::from_der(b"junk").is_err());
     /// ```
-    pub fn from_der(der: &[u8]) -> Result<Self, Error> {
+    pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
         use x509_cert::der::{Decode, Encode};
-        let cert = x509_cert::Certificate::from_der(der)
-            .map_err(|e| Error::crypto_text(format!("not an X.509 certificate: {e}")))?;
+        let invalid = |source| CryptoError::InvalidCertificate { source };
+        let cert = x509_cert::Certificate::from_der(der).map_err(invalid)?;
         let tbs = &cert.tbs_certificate;
-        let spki = tbs
-            .subject_public_key_info
-            .to_der()
-            .map_err(|e| Error::crypto_text(format!("certificate key: {e}")))?;
+        let spki = tbs.subject_public_key_info.to_der().map_err(invalid)?;
         let validity = &tbs.validity;
         Ok(Self {
             der: der.to_vec(),
@@ -89,7 +105,7 @@ impl Certificate {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/merchant_cert.pem")).unwrap();
     /// let c = wechatpay::util::pem::Certificate::from_pem(&pem)?;
     /// assert_eq!(c.serial_number(), "5157F09EFDC096DE15EBE81A47057A7232F1B8E1");
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn serial_number(&self) -> &str {
         &self.serial
@@ -100,7 +116,7 @@ impl Certificate {
     /// ```
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// assert!(wechatpay::util::pem::Certificate::from_pem(&pem)?.not_before() > 0);
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn not_before(&self) -> i64 {
         self.not_before
@@ -112,7 +128,7 @@ impl Certificate {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// let c = wechatpay::util::pem::Certificate::from_pem(&pem)?;
     /// assert!(c.not_after() > c.not_before());
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn not_after(&self) -> i64 {
         self.not_after
@@ -124,7 +140,7 @@ impl Certificate {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// let c = wechatpay::util::pem::Certificate::from_pem(&pem)?;
     /// assert!(!c.is_valid_at(0));
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn is_valid_at(&self, now: i64) -> bool {
         self.not_before <= now && now <= self.not_after
@@ -135,7 +151,7 @@ impl Certificate {
     /// ```
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// let key = wechatpay::util::pem::Certificate::from_pem(&pem)?.public_key().clone();
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
@@ -147,7 +163,7 @@ impl Certificate {
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// let c = wechatpay::util::pem::Certificate::from_pem(&pem)?;
     /// assert!(c.to_pem().starts_with("-----BEGIN CERTIFICATE-----"));
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn to_pem(&self) -> String {
         pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &self.der)
@@ -159,7 +175,7 @@ impl Certificate {
     /// ```
     /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
     /// assert_eq!(wechatpay::util::pem::Certificate::from_pem(&pem)?.der()[0], 0x30);
-    /// # Ok::<(), wechatpay::Error>(())
+    /// # Ok::<(), wechatpay::crypto::CryptoError>(())
     /// ```
     pub fn der(&self) -> &[u8] {
         &self.der
@@ -172,9 +188,9 @@ impl Certificate {
 /// ```
 /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys/platform_cert.pem")).unwrap();
 /// assert_eq!(wechatpay::util::pem::serial_number(&pem)?, "7132D72A03E93CDDF8C03BBD1F37EEDF843BB0CE");
-/// # Ok::<(), wechatpay::Error>(())
+/// # Ok::<(), wechatpay::crypto::CryptoError>(())
 /// ```
-pub fn serial_number(pem: &str) -> Result<String, Error> {
+pub fn serial_number(pem: &str) -> Result<String, CryptoError> {
     Ok(Certificate::from_pem(pem)?.serial)
 }
 
