@@ -1,9 +1,11 @@
-//! `cargo bench`: what one call costs this process in CPU, against what one
-//! RSA sign plus one verify cost, which is the floor any WeChat Pay client pays.
+//! `cargo bench`: what one call costs this process in CPU, beside what one
+//! RSA sign plus one verify cost in the same run, which is the floor any
+//! WeChat Pay client pays, and beside a bare hyper GET to the same server.
 //!
-//! The sandbox runs in a separate process (the `wechatpay` binary), so its
-//! signing is not counted. CPU time is read from `/proc/self/stat` (Linux).
-//! Numbers go to stdout; `docs/performance.md` records a run.
+//! The sandbox runs in a second copy of this program, so its signing is not
+//! counted. CPU is this process's user + system time from `/proc/self/stat`
+//! (Linux). Each figure is the median of several rounds; `docs/performance.md`
+//! records a run.
 
 use std::{
     io::{BufRead, BufReader},
@@ -11,6 +13,9 @@ use std::{
     time::Instant,
 };
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
 use serde_json::json;
 use wechatpay::{
     Builder, Error, Response,
@@ -18,15 +23,17 @@ use wechatpay::{
     middleware::{BoxFuture, Middleware, Next, Request},
 };
 
+const ROUNDS: usize = 5;
+
 /// Answers at once from the outermost layer: what is left of a call is the
-/// client's own work (options, template, URI, headers, stack, thread hand-off).
+/// client's own work before the stack (options, template, URI, headers).
 struct ShortCircuit;
 
 impl Middleware for ShortCircuit {
     fn handle<'a>(
         &'a self,
         request: Request,
-        _next: Next<'a>,
+        _: Next<'a>,
     ) -> BoxFuture<'a, Result<Response, Error>> {
         Box::pin(async move { Ok(http::Response::new(request.into_body())) })
     }
@@ -35,21 +42,17 @@ impl Middleware for ShortCircuit {
 /// User + system CPU seconds of this process so far.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the `(comm)` field: state is 3rd; utime 14th, stime 15th.
+    // Fields after the `(comm)` field: utime is the 14th, stime the 15th.
     let after = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11)
-        .and_then(|u| u.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        + fields
-            .get(12)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0);
-    ticks / 100.0
+    let fields: Vec<f64> = after
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0.0))
+        .collect();
+    (fields.get(11).copied().unwrap_or(0.0) + fields.get(12).copied().unwrap_or(0.0)) / 100.0
 }
 
-fn per_op(label: &str, n: usize, mut f: impl FnMut()) -> (f64, f64) {
+/// CPU µs per operation of `n` runs of `f` (after a warm-up), and wall µs.
+fn per_op(n: usize, mut f: impl FnMut()) -> (f64, f64) {
     for _ in 0..n / 10 {
         f();
     }
@@ -59,13 +62,16 @@ fn per_op(label: &str, n: usize, mut f: impl FnMut()) -> (f64, f64) {
     }
     let cpu = (cpu_seconds() - cpu0) / n as f64 * 1e6;
     let wall = wall0.elapsed().as_secs_f64() / n as f64 * 1e6;
-    println!("{label:<44} {cpu:>9.1} µs CPU  {wall:>9.1} µs wall  (n={n})");
     (cpu, wall)
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// Runs the sandbox in this process and prints its address: the bench
-/// starts a second copy of itself this way, so that the server's signing
-/// is not counted in the client's CPU.
+/// starts a second copy of itself this way.
 fn serve_sandbox() -> ! {
     let sandbox = wechatpay_sandbox::Sandbox::start_blocking().expect("sandbox");
     println!("listening on {}", sandbox.base_uri());
@@ -74,28 +80,53 @@ fn serve_sandbox() -> ! {
     }
 }
 
+struct Figures {
+    label: &'static str,
+    cpu: Vec<f64>,
+    wall: Vec<f64>,
+}
+
+impl Figures {
+    fn new(label: &'static str) -> Self {
+        Self {
+            label,
+            cpu: Vec::new(),
+            wall: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, (cpu, wall): (f64, f64)) {
+        self.cpu.push(cpu);
+        self.wall.push(wall);
+    }
+
+    fn cpu(&self) -> f64 {
+        median(self.cpu.clone())
+    }
+
+    fn print(&self, floor: Option<f64>) {
+        let ratio = floor
+            .map(|f| format!("{:>6.2}x", self.cpu() / f))
+            .unwrap_or_default();
+        println!(
+            "{:<52} {:>8.1} µs CPU {:>8.1} µs wall {ratio}",
+            self.label,
+            self.cpu(),
+            median(self.wall.clone())
+        );
+    }
+}
+
 fn main() {
     if std::env::var_os("WECHATPAY_BENCH_SANDBOX").is_some() {
         serve_sandbox();
     }
     let keys = wechatpay_sandbox::SandboxKeys::load().expect("sandbox keys");
-    let private = PrivateKey::from_pem(&keys.platform_private_key_pem).unwrap();
-    let public = PublicKey::from_pem(&keys.platform_public_key_pem).unwrap();
+    let merchant = PrivateKey::from_pem(&keys.merchant_private_key_pem).unwrap();
+    let platform_public = PublicKey::from_pem(&keys.platform_public_key_pem).unwrap();
+    let platform = PrivateKey::from_pem(&keys.platform_private_key_pem).unwrap();
     let message = "GET\n/v3/certificates\n1700000000\nnonce\n\n";
-    let signature = private.sign(message).unwrap();
-
-    println!("wechatpay {} benchmarks", env!("CARGO_PKG_VERSION"));
-    let (sign, _) = per_op("RSA-2048 PKCS#1 v1.5 SHA-256 sign", 2000, || {
-        std::hint::black_box(private.sign(message).unwrap());
-    });
-    let (verify, _) = per_op("RSA-2048 PKCS#1 v1.5 SHA-256 verify", 20000, || {
-        std::hint::black_box(public.verify(message, &signature));
-    });
-    println!(
-        "{:<44} {:>9.1} µs CPU",
-        "floor: one sign + one verify",
-        sign + verify
-    );
+    let signature = platform.sign(message).unwrap();
 
     let mut server = Command::new(std::env::current_exe().unwrap())
         .env("WECHATPAY_BENCH_SANDBOX", "1")
@@ -107,89 +138,124 @@ fn main() {
         .read_line(&mut line)
         .unwrap();
     let base_uri = line.trim().trim_start_matches("listening on ").to_string();
+    let authority = base_uri
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
 
-    let client = Builder::new()
-        .mchid(&keys.mchid)
-        .serial(&keys.serial)
-        .private_key(PrivateKey::from_pem(&keys.merchant_private_key_pem).unwrap())
-        .cert(&keys.public_key_id, public.clone())
-        .base_uri(&base_uri)
-        .build()
-        .unwrap();
+    let builder = || {
+        Builder::new()
+            .mchid(&keys.mchid)
+            .serial(&keys.serial)
+            .private_key(merchant.clone())
+            .cert(&keys.public_key_id, platform_public.clone())
+            .base_uri(&base_uri)
+    };
+    let client = builder().build().unwrap();
+    let own = builder().middleware(ShortCircuit).build().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-
-    let (blocking, _) = per_op("blocking GET v3/certificates (verified)", 2000, || {
-        std::hint::black_box(client.chain("v3/certificates").get(()).unwrap());
-    });
-    let (asynchronous, _) = per_op("async GET v3/certificates (verified)", 2000, || {
-        std::hint::black_box(
-            rt.block_on(client["v3/certificates"].get_async(()))
-                .unwrap(),
-        );
-    });
     let opts = json!({"out_order_no": "1234323JKHDFE1243252", "json": {"service_id": "2002000000000558128851361561536", "type": "Order_Paid", "detail": {"seq": 1, "paid_time": "20091225091210", "paid_amount": 1}}});
-    let (_, _) = per_op(
-        "POST template + json, answered 404 (unverified)",
-        2000,
-        || {
-            let r = wechatpay::chain!(client.v3.payscore.serviceorder._out_order_no_.sync)
-                .post(opts.clone());
-            std::hint::black_box(r.unwrap_err());
-        },
-    );
-    let raw = reqwest::Client::new();
-    let url = format!("{base_uri}v3/certificates");
-    let (transport, _) = per_op("bare reqwest GET, same server (no signing)", 2000, || {
-        let r = rt.block_on(async { raw.get(&url).send().await.unwrap().bytes().await.unwrap() });
-        std::hint::black_box(r);
+
+    // A bare hyper GET over one kept-alive connection, no signing: the
+    // transport's floor on this machine.
+    let (mut sender, conn) = rt.block_on(async {
+        let stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
+            .await
+            .unwrap()
     });
-    let own = Builder::new()
-        .mchid(&keys.mchid)
-        .serial(&keys.serial)
-        .private_key(PrivateKey::from_pem(&keys.merchant_private_key_pem).unwrap())
-        .cert(&keys.public_key_id, public.clone())
-        .base_uri(&base_uri)
-        .middleware(ShortCircuit)
-        .build()
-        .unwrap();
-    let (own_blocking, _) = per_op(
-        "own work: blocking POST, template + json, no I/O",
-        20000,
-        || {
+    rt.spawn(conn);
+
+    let mut sign = Figures::new("RSA-2048 PKCS#1 v1.5 SHA-256 sign");
+    let mut verify = Figures::new("RSA-2048 PKCS#1 v1.5 SHA-256 verify");
+    let mut blocking = Figures::new("blocking GET v3/certificates, signed and verified");
+    let mut asynchronous = Figures::new("async GET v3/certificates, signed and verified");
+    let mut in_flight = Figures::new("16 async in flight, per call");
+    let mut bare = Figures::new("bare hyper GET, same server, no signing");
+    let mut own_blocking = Figures::new("own work: blocking POST, template + JSON, no I/O");
+    let mut own_async = Figures::new("own work: async POST, template + JSON, no I/O");
+
+    println!(
+        "wechatpay {} benchmarks, {ROUNDS} rounds, medians",
+        env!("CARGO_PKG_VERSION")
+    );
+    for round in 0..ROUNDS {
+        eprintln!("round {}/{ROUNDS}", round + 1);
+        sign.add(per_op(2000, || {
+            std::hint::black_box(merchant.sign(message).unwrap());
+        }));
+        verify.add(per_op(20000, || {
+            std::hint::black_box(platform_public.verify(message, &signature));
+        }));
+        blocking.add(per_op(3000, || {
+            std::hint::black_box(client.chain("v3/certificates").get(()).unwrap());
+        }));
+        asynchronous.add(per_op(3000, || {
+            std::hint::black_box(
+                rt.block_on(client["v3/certificates"].get_async(()))
+                    .unwrap(),
+            );
+        }));
+        let (cpu, wall) = per_op(200, || {
+            rt.block_on(async {
+                let calls: Vec<_> = (0..16)
+                    .map(|_| client["v3/certificates"].get_async(()))
+                    .collect();
+                for call in calls {
+                    std::hint::black_box(call.await.unwrap());
+                }
+            });
+        });
+        in_flight.add((cpu / 16.0, wall / 16.0));
+        bare.add(per_op(3000, || {
+            let body = rt.block_on(async {
+                sender.ready().await.unwrap();
+                let request = http::Request::get("/v3/certificates")
+                    .header("Host", &authority)
+                    .body(Empty::<Bytes>::new())
+                    .unwrap();
+                let response = sender.send_request(request).await.unwrap();
+                response.into_body().collect().await.unwrap().to_bytes()
+            });
+            std::hint::black_box(body);
+        }));
+        own_blocking.add(per_op(50000, || {
             let r = wechatpay::chain!(own.v3.payscore.serviceorder._out_order_no_.sync)
                 .post(opts.clone());
             std::hint::black_box(r.unwrap());
-        },
-    );
-    let (own_async, _) = per_op(
-        "own work: async POST, template + json, no I/O",
-        20000,
-        || {
+        }));
+        own_async.add(per_op(50000, || {
             let r = rt.block_on(
                 own["v3/payscore/serviceorder/{out_order_no}/sync"].post_async(opts.clone()),
             );
             std::hint::black_box(r.unwrap());
-        },
-    );
+        }));
+    }
+    let floor = sign.cpu() + verify.cpu();
+    sign.print(None);
+    verify.print(None);
     println!(
-        "client's own work per call (target ≤ 20 µs): blocking {own_blocking:.1} µs, async {own_async:.1} µs"
+        "{:<52} {:>8.1} µs CPU",
+        "floor: one sign + one verify", floor
     );
-    let floor = sign + verify;
-    println!(
-        "client work beyond crypto and bare transport: blocking {:.1} µs, async {:.1} µs",
-        blocking - floor - transport,
-        asynchronous - floor - transport
-    );
-    println!(
-        "ratio to the floor: blocking {:.2}x, async {:.2}x (target ≤ 1.10x); client work beyond the floor: {:.1} µs / {:.1} µs",
-        blocking / floor,
-        asynchronous / floor,
-        blocking - floor,
-        asynchronous - floor
-    );
+    for f in [&blocking, &asynchronous, &in_flight] {
+        f.print(Some(floor));
+    }
+    bare.print(None);
+    own_blocking.print(None);
+    own_async.print(None);
+    for f in [&blocking, &asynchronous, &in_flight] {
+        println!(
+            "{:<52} {:>8.1} µs beyond the floor, {:>6.1} µs beyond floor + bare GET",
+            f.label,
+            f.cpu() - floor,
+            f.cpu() - floor - bare.cpu()
+        );
+    }
     let _ = server.kill();
     let _ = server.wait();
 }

@@ -35,11 +35,14 @@ use crate::{
 };
 
 mod connect;
+mod key;
 mod pool;
+mod stream;
 pub(crate) mod tls;
 
 use connect::Connector;
-use pool::{Pool, PoolKey};
+use key::PoolKey;
+use pool::Pool;
 
 /// Transport settings from the builder.
 pub(crate) struct TransportConfig {

@@ -11,7 +11,7 @@ use rustls::{
     pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
 };
 
-use super::pool::PoolKey;
+use super::key::PoolKey;
 use crate::Error;
 
 /// A merchant client certificate chain and its key, for mTLS.
