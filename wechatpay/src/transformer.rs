@@ -1065,6 +1065,7 @@ mod tests {
                     <!-- c --><b><c/></b></xml>";
         let alphabet: Vec<char> = "<>/&;#x!?[]-='\" axml\u{0}中".chars().collect();
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut round_trips = 0;
         for _ in 0..20_000 {
             let mut chars: Vec<char> = seed.chars().collect();
             for _ in 0..1 + rng.below(4) {
@@ -1079,10 +1080,17 @@ mod tests {
             }
             let xml: String = chars.into_iter().collect();
             if let Ok(map) = to_map(&xml) {
-                // Whatever we accept, we can write back.
-                let _ = to_xml(&map);
+                // Whatever we accept, we write back, and read back the same.
+                let written =
+                    to_xml(&map).unwrap_or_else(|e| panic!("{xml:?} read but not written: {e}"));
+                let back = to_map(&written)
+                    .unwrap_or_else(|e| panic!("{written:?} does not read back: {e}"));
+                assert_eq!(back, map, "{xml:?} -> {written:?}");
+                round_trips += 1;
             }
         }
+        // The mutations must leave enough inputs valid for this to mean something.
+        assert!(round_trips > 200, "only {round_trips} inputs parsed");
     }
 
     struct XorShift(u64);
