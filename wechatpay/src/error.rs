@@ -571,6 +571,23 @@ impl From<CryptoError> for Error {
     }
 }
 
+/// A failed check of something WeChat Pay sent outside a call (a callback,
+/// an APIv2 notification's `sign`), as an [`Error`] for `?`.
+///
+/// ```
+/// let note = serde_json::json!({"return_code": "SUCCESS", "sign": "00"});
+/// let checked: Result<(), wechatpay::Error> = (|| {
+///     wechatpay::v2::verify(note.as_object().unwrap(), "secret")?;
+///     Ok(())
+/// })();
+/// assert!(checked.unwrap_err().is_verification());
+/// ```
+impl From<VerificationFailure> for Error {
+    fn from(reason: VerificationFailure) -> Self {
+        Self::callback(reason)
+    }
+}
+
 /// The source of a connect timeout, so `is_connect()` can tell it apart.
 #[derive(Debug)]
 struct ConnectTimeout;
