@@ -25,9 +25,14 @@ use crate::{
 /// ```
 pub const DEFAULT_BASE_URI: &str = "https://api.mch.weixin.qq.com/";
 
-/// The answer-size cap: API answers are small; a bill or a downloaded image
-/// is the largest thing WeChat Pay sends back through a call.
-const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 << 20;
+/// The answer-size cap. API answers are a few kilobytes; a call's whole
+/// answer is held in memory, so the cap bounds what many calls in flight
+/// can take (256 × 4 MiB = 1 GiB at worst). A larger bill through a call
+/// needs [`Builder::max_response_bytes`].
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
+
+/// A change to the stack, run at build time.
+type StackEdit = Box<dyn FnOnce(&mut Stack) + Send>;
 
 /// Configures a [`Client`].
 ///
@@ -68,7 +73,7 @@ pub struct Builder {
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
     layers: Vec<Arc<dyn Middleware>>,
-    stack_edits: Vec<Box<dyn FnOnce(&mut Stack) + Send>>,
+    stack_edits: Vec<StackEdit>,
     unverified: bool,
     secret: Option<String>,
     client_cert: Option<ClientCert>,
@@ -241,7 +246,9 @@ impl Builder {
         self
     }
 
-    /// The largest answer body accepted; default 64 MiB.
+    /// The largest answer body accepted; default 4 MiB, ample for API
+    /// answers. Each answer is held whole, so this bounds the memory of
+    /// calls in flight; raise it for large bills fetched through a call.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().max_response_bytes(1 << 20);

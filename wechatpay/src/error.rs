@@ -824,6 +824,11 @@ pub enum VerificationFailure {
     BadXmlSign(String),
     /// A callback's nonce was seen before (replay).
     Replayed(String),
+    /// A callback's body is larger than the verifier accepts.
+    TooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for VerificationFailure {
@@ -881,6 +886,9 @@ impl fmt::Display for VerificationFailure {
             Self::BadXmlSign(why) => write!(f, "APIv2 sign check failed: {why}"),
             Self::Replayed(nonce) => {
                 write!(f, "nonce `{}` was already seen (replay)", escaped(nonce))
+            }
+            Self::TooLarge { limit } => {
+                write!(f, "the body is larger than the {limit}-byte cap")
             }
         }
     }

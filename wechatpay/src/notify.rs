@@ -1,11 +1,18 @@
 //! Callbacks (notifications) from WeChat Pay: verify the signature, then
 //! decrypt the `resource` with the APIv3 key. Framework-neutral: give it the
 //! raw body bytes and the `http::HeaderMap`.
+//!
+//! Anyone can POST to a notify URL, so the checks cost nothing before the
+//! key is needed: the body's size ([`DEFAULT_MAX_BODY`]), the headers, the
+//! timestamp (±300 s), then the signature; and a signed callback seen before
+//! is refused as a replay ([`REPLAY_WINDOW`]). Process each notification
+//! once by its `id` as well: WeChat Pay delivers again until acknowledged.
 
 use std::{
     collections::{HashSet, VecDeque},
     fmt,
     sync::Mutex,
+    time::Duration,
 };
 
 use serde::{Deserialize, de::DeserializeOwned};
@@ -61,20 +68,46 @@ struct EncryptedResource {
     nonce: String,
 }
 
-/// Verifies and decrypts callbacks.
+/// The largest callback body accepted by default: WeChat Pay's are a few
+/// kilobytes.
+///
+/// ```
+/// assert_eq!(wechatpay::notify::DEFAULT_MAX_BODY, 64 * 1024);
+/// ```
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024;
+
+/// How long a callback's nonce is remembered: twice the ±300 s the
+/// timestamp check allows, so a replay either finds its nonce here or
+/// fails the timestamp check.
+///
+/// ```
+/// assert_eq!(wechatpay::notify::REPLAY_WINDOW.as_secs(), 600);
+/// ```
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(600);
+
+/// Nonces remembered by default at most, which bounds the memory (about
+/// 100 bytes each); past it the oldest are forgotten first.
+///
+/// ```
+/// assert_eq!(wechatpay::notify::DEFAULT_REPLAY_CAPACITY, 100_000);
+/// ```
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
+/// Verifies and decrypts callbacks. Replay protection is on from
+/// [`new`](Self::new).
 ///
 /// ```
 /// use wechatpay::{CertStore, notify::NotifyVerifier};
-/// let verifier = NotifyVerifier::new(CertStore::default(), "0123456789abcdef0123456789abcdef")?
-///     .with_replay_protection(10_000);
+/// let verifier = NotifyVerifier::new(CertStore::default(), "0123456789abcdef0123456789abcdef")?;
 /// let headers = http::HeaderMap::new();
 /// assert!(verifier.handle(&headers, b"{}").is_err()); // unsigned: refused
 /// # Ok::<(), wechatpay::Error>(())
 /// ```
 pub struct NotifyVerifier {
     certs: CertStore,
-    apiv3_key: [u8; aes_gcm::KEY_LEN],
+    apiv3_key: zeroize::Zeroizing<[u8; aes_gcm::KEY_LEN]>,
     seen: Option<Mutex<SeenNonces>>,
+    max_body: usize,
 }
 
 impl fmt::Debug for NotifyVerifier {
@@ -83,13 +116,16 @@ impl fmt::Debug for NotifyVerifier {
             .field("certs", &self.certs)
             .field("apiv3_key", &"<redacted>")
             .field("replay_protection", &self.seen.is_some())
+            .field("max_body", &self.max_body)
             .finish()
     }
 }
 
 impl NotifyVerifier {
     /// A verifier trusting `certs` (share the client's: `client.certs().clone()`)
-    /// and decrypting with the 32-byte APIv3 key.
+    /// and decrypting with the 32-byte APIv3 key, with replay protection
+    /// ([`DEFAULT_REPLAY_CAPACITY`] nonces for [`REPLAY_WINDOW`]) and a body
+    /// cap of [`DEFAULT_MAX_BODY`].
     ///
     /// ```
     /// let err = wechatpay::notify::NotifyVerifier::new(Default::default(), "short").unwrap_err();
@@ -104,13 +140,13 @@ impl NotifyVerifier {
         })?;
         Ok(Self {
             certs,
-            apiv3_key,
-            seen: None,
+            apiv3_key: zeroize::Zeroizing::new(apiv3_key),
+            seen: Some(Mutex::new(SeenNonces::new(DEFAULT_REPLAY_CAPACITY))),
+            max_body: DEFAULT_MAX_BODY,
         })
     }
 
-    /// Refuses a callback whose `Wechatpay-Nonce` was seen among the last
-    /// `capacity` ones (a replay within the ±300 s window).
+    /// Remembers at most `capacity` nonces (still for [`REPLAY_WINDOW`]).
     ///
     /// ```
     /// let v = wechatpay::notify::NotifyVerifier::new(Default::default(), "0123456789abcdef0123456789abcdef")?
@@ -122,9 +158,49 @@ impl NotifyVerifier {
         self
     }
 
-    /// The four checks of a response, on a callback: headers present,
-    /// timestamp within ±300 s, serial known, signature valid (the SIGNTEST
-    /// probe refused); then the replay check when enabled.
+    /// Turns replay protection off: a callback captured on the way can be
+    /// sent again, and passes, for five minutes. For a service that checks
+    /// replays itself (across instances, say, in a shared store).
+    ///
+    /// ```
+    /// let v = wechatpay::notify::NotifyVerifier::new(Default::default(), "0123456789abcdef0123456789abcdef")?
+    ///     .without_replay_protection();
+    /// assert!(format!("{v:?}").contains("replay_protection: false"));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn without_replay_protection(mut self) -> Self {
+        self.seen = None;
+        self
+    }
+
+    /// The largest body accepted, in bytes; default [`DEFAULT_MAX_BODY`].
+    ///
+    /// ```
+    /// let v = wechatpay::notify::NotifyVerifier::new(Default::default(), "0123456789abcdef0123456789abcdef")?
+    ///     .with_max_body_bytes(16 * 1024);
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body = limit;
+        self
+    }
+
+    /// The largest body accepted; give it to your framework's body limit
+    /// too, so a larger one is never read into memory.
+    ///
+    /// ```
+    /// let v = wechatpay::notify::NotifyVerifier::new(Default::default(), "0123456789abcdef0123456789abcdef")?;
+    /// assert_eq!(v.max_body_bytes(), wechatpay::notify::DEFAULT_MAX_BODY);
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body
+    }
+
+    /// The checks of an answer, on a callback: the body within the cap,
+    /// headers present and unambiguous, timestamp within ±300 s, serial
+    /// known, signature valid (the SIGNTEST probe refused); then the replay
+    /// check.
     ///
     /// ```
     /// # let v = wechatpay::notify::NotifyVerifier::new(Default::default(), "0123456789abcdef0123456789abcdef")?;
@@ -133,8 +209,13 @@ impl NotifyVerifier {
     /// # Ok::<(), wechatpay::Error>(())
     /// ```
     pub fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<(), Error> {
-        signature::verify(&self.certs, headers, body, formatter::timestamp())
-            .map_err(Error::callback)?;
+        if body.len() > self.max_body {
+            return Err(Error::callback(VerificationFailure::TooLarge {
+                limit: self.max_body,
+            }));
+        }
+        let now = formatter::timestamp();
+        signature::verify(&self.certs, headers, body, now).map_err(Error::callback)?;
         if let Some(seen) = &self.seen {
             let nonce = headers
                 .get("Wechatpay-Nonce")
@@ -144,7 +225,7 @@ impl NotifyVerifier {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
-            if !seen.insert(nonce) {
+            if !seen.insert(nonce, now) {
                 return Err(Error::callback(VerificationFailure::Replayed(
                     nonce.to_string(),
                 )));
@@ -175,7 +256,7 @@ impl NotifyVerifier {
             ));
         }
         let plaintext = aes_gcm::decrypt(
-            &self.apiv3_key,
+            &*self.apiv3_key,
             r.nonce.as_bytes(),
             r.associated_data.as_bytes(),
             &r.ciphertext,
@@ -237,8 +318,9 @@ impl NotifyVerifier {
 }
 
 /// The last `capacity` nonces, oldest evicted first.
+/// Nonces seen within the replay window, oldest first, bounded.
 struct SeenNonces {
-    order: VecDeque<String>,
+    order: VecDeque<(String, i64)>,
     set: HashSet<String>,
     capacity: usize,
 }
@@ -252,19 +334,27 @@ impl SeenNonces {
         }
     }
 
-    /// False if already present.
-    fn insert(&mut self, nonce: &str) -> bool {
+    /// False if seen within the window; `now` in unix seconds.
+    fn insert(&mut self, nonce: &str, now: i64) -> bool {
+        let horizon = now.saturating_sub(REPLAY_WINDOW.as_secs() as i64);
+        while self.order.front().is_some_and(|(_, at)| *at < horizon) {
+            self.forget_oldest();
+        }
         if self.set.contains(nonce) {
             return false;
         }
-        if self.order.len() == self.capacity {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
+        while self.order.len() >= self.capacity {
+            self.forget_oldest();
         }
-        self.order.push_back(nonce.to_string());
+        self.order.push_back((nonce.to_string(), now));
         self.set.insert(nonce.to_string());
         true
+    }
+
+    fn forget_oldest(&mut self) {
+        if let Some((old, _)) = self.order.pop_front() {
+            self.set.remove(&old);
+        }
     }
 }
 
@@ -275,12 +365,28 @@ mod tests {
     #[test]
     fn seen_nonces_are_bounded_and_evict_oldest() {
         let mut s = SeenNonces::new(2);
-        assert!(s.insert("a"));
-        assert!(!s.insert("a"));
-        assert!(s.insert("b"));
-        assert!(s.insert("c")); // evicts a
-        assert!(s.insert("a"));
-        assert!(!s.insert("c"));
+        assert!(s.insert("a", 0));
+        assert!(!s.insert("a", 0));
+        assert!(s.insert("b", 0));
+        assert!(s.insert("c", 0)); // evicts a
+        assert!(s.insert("a", 0));
+        assert!(!s.insert("c", 0));
         assert_eq!(s.order.len(), 2);
+    }
+
+    #[test]
+    fn nonces_are_forgotten_after_the_window() {
+        let mut s = SeenNonces::new(100);
+        assert!(s.insert("a", 1_000));
+        assert!(!s.insert("a", 1_000 + 599));
+        assert!(s.insert("b", 1_000 + 601));
+        assert!(
+            s.insert("a", 1_000 + 601),
+            "expired, and the timestamp check guards it now"
+        );
+        assert_eq!(s.order.len(), 2);
+        // Extreme clocks do not overflow.
+        assert!(s.insert("z", i64::MIN));
+        assert!(s.insert("y", i64::MAX));
     }
 }

@@ -64,6 +64,10 @@ struct Encrypted {
 /// APIv3 key, and the response verified with the downloaded certificates
 /// themselves (a reply signed by none of them is refused).
 ///
+/// A certificate outside its validity window (expired, or not valid yet)
+/// is left out, and cannot verify the listing; when none is within its
+/// window the download fails, naming each one and its window.
+///
 /// ```no_run
 /// # async fn f(client: &wechatpay::Client) -> Result<(), wechatpay::Error> {
 /// let certs = wechatpay::certificates::download(client, "0123456789abcdef0123456789abcdef").await?;
@@ -122,12 +126,38 @@ pub async fn download(client: &Client, apiv3_key: &str) -> Result<Vec<PlatformCe
             certificate,
         });
     }
+    let now = crate::formatter::timestamp();
+    let (valid, refused): (Vec<_>, Vec<_>) = out
+        .into_iter()
+        .partition(|c| c.certificate.is_valid_at(now));
+    if valid.is_empty() {
+        let why: Vec<String> = refused
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} is valid only from {} to {} (unix seconds; now {now})",
+                    c.serial_no,
+                    c.certificate.not_before(),
+                    c.certificate.not_after()
+                )
+            })
+            .collect();
+        let what = if why.is_empty() {
+            "the listing holds no certificate".to_string()
+        } else {
+            format!(
+                "no certificate is within its validity window: {}",
+                why.join("; ")
+            )
+        };
+        return Err(answered(Error::decode("the v3/certificates listing", what)));
+    }
     let own = CertStore::default();
-    for c in &out {
+    for c in &valid {
         own.insert(c.serial_no.clone(), c.certificate.public_key().clone());
     }
     verified(&own, response, true)?;
-    Ok(out)
+    Ok(valid)
 }
 
 /// Downloads with a client that has no WeChat Pay key yet, the first step

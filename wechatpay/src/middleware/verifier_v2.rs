@@ -27,7 +27,7 @@ impl Middleware for VerifierV2 {
                 return next.run(request).await;
             }
             let verify = context_of(&request).is_none_or(|c| c.verify_response);
-            let unsigned = v2::is_unsigned(request.uri().path());
+            let unsigned = context_of(&request).is_some_and(|c| c.unsigned_answer);
             let response = next.run(request).await?;
             check(response, self.secret.as_ref(), unsigned, verify)
         })

@@ -13,14 +13,6 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Verified;
 
-/// Paths WeChat Pay answers unsigned (binary downloads); PHP and the Node
-/// SDK pass them through, and so do we.
-fn is_unsigned(path: &str) -> bool {
-    path == "/v3/billdownload/file"
-        || path.starts_with("/v3/transferdownload/")
-        || (path.starts_with("/v3/merchant-service/images/") && !path.ends_with("/upload"))
-}
-
 pub(crate) struct VerifierV3 {
     pub(crate) certs: CertStore,
 }
@@ -34,7 +26,7 @@ impl Middleware for VerifierV3 {
         Box::pin(async move {
             let wanted = context_of(&request).is_none_or(|c| c.verify_response);
             let v3 = api_of(&request) == ApiVersion::V3;
-            let unsigned = is_unsigned(request.uri().path());
+            let unsigned = context_of(&request).is_some_and(|c| c.unsigned_answer);
             let response = next.run(request).await?;
             if !(wanted && v3) {
                 return Ok(response);
@@ -76,19 +68,5 @@ pub(crate) fn verified(
         }
         Err(reason) if success => Err(Error::verification(reason, response)),
         Err(_) => Ok(response),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unsigned_paths_match_php() {
-        assert!(is_unsigned("/v3/billdownload/file"));
-        assert!(is_unsigned("/v3/transferdownload/signature"));
-        assert!(is_unsigned("/v3/merchant-service/images/abc"));
-        assert!(!is_unsigned("/v3/merchant-service/images/upload"));
-        assert!(!is_unsigned("/v3/payscore/serviceorder"));
     }
 }

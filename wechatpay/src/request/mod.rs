@@ -58,6 +58,10 @@ pub struct CallContext {
     pub(crate) security: bool,
     /// APIv2's `nonceless: true`: no `nonce_str` is added.
     pub(crate) nonceless: bool,
+    /// WeChat Pay answers this endpoint unsigned (a bill, an image): its
+    /// success is passed through unverified. Decided from the template's
+    /// expansion, relative to the base URI, never from what a layer sends.
+    pub(crate) unsigned_answer: bool,
     /// How far the call got, shared by every attempt of it.
     pub(crate) progress: Progress,
 }
@@ -139,6 +143,12 @@ pub(crate) fn prepare(
             template.source()
         )));
     }
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let unsigned_answer = if is_v2 {
+        crate::v2::is_unsigned(path.get(3..).unwrap_or_default())
+    } else {
+        v3::answers_unsigned(path)
+    };
     let mut request = if is_v2 {
         v2::prepare(defaults, method, template.source(), &target, &options)?
     } else {
@@ -159,6 +169,7 @@ pub(crate) fn prepare(
         signed_body: options.upload_part().map(|u| Arc::from(u.signed.as_str())),
         security: is_v2 && flag(&options, "security")?,
         nonceless: is_v2 && flag(&options, "nonceless")?,
+        unsigned_answer,
         progress: Progress::default(),
     };
     request.extensions_mut().insert(context);

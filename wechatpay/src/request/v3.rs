@@ -12,6 +12,16 @@ use crate::{Error, Options, options::build_query};
 pub(crate) const ACCEPT: &str =
     "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5";
 
+/// Endpoints WeChat Pay answers unsigned (binary downloads); PHP and the
+/// Node SDK pass their answers through, and so do we. `path` is the
+/// expanded template, relative to the base URI.
+pub(crate) fn answers_unsigned(path: &str) -> bool {
+    let path = path.trim_start_matches('/');
+    path == "v3/billdownload/file"
+        || path.starts_with("v3/transferdownload/")
+        || (path.starts_with("v3/merchant-service/images/") && !path.ends_with("/upload"))
+}
+
 pub(super) fn prepare(
     defaults: &Defaults,
     method: Method,
@@ -71,5 +81,21 @@ fn body(options: &Options) -> Result<(HeaderValue, Bytes), Error> {
             HeaderValue::from_static("application/json; charset=utf-8"),
             Bytes::new(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answers_unsigned;
+
+    #[test]
+    fn unsigned_paths_match_php() {
+        assert!(answers_unsigned("v3/billdownload/file"));
+        assert!(answers_unsigned("/v3/billdownload/file"));
+        assert!(answers_unsigned("v3/transferdownload/signature"));
+        assert!(answers_unsigned("v3/merchant-service/images/abc"));
+        assert!(!answers_unsigned("v3/merchant-service/images/upload"));
+        assert!(!answers_unsigned("v3/payscore/serviceorder"));
+        assert!(!answers_unsigned("x/v3/billdownload/file"));
     }
 }

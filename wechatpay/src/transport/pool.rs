@@ -145,7 +145,7 @@ impl Pool {
         conn.idle_since = now;
         let mut idle = self.lock();
         idle.checkins += 1;
-        if idle.checkins % SWEEP_EVERY == 0 {
+        if idle.checkins.is_multiple_of(SWEEP_EVERY) {
             // Expired connections go, and so do those whose runtime is
             // gone: polled once, their socket reports the reactor's end.
             idle.by_key.retain(|_, list| {

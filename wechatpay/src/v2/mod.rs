@@ -62,8 +62,11 @@ pub(crate) use identity::ClientCert;
 /// A reply from one of them is not checked for a `sign`; if it is XML whose
 /// `return_code` (or `result_code`) is not `SUCCESS` it is still an
 /// API error, so a bill download gives its CSV (or gzip) on success and
-/// an error on failure. A path matches when the request path ends with one
-/// of these, so a base URI with a prefix (`/sandboxnew/`) matches too.
+/// an error on failure. A call matches when its template expands, relative
+/// to the base URI and after `v2/`, to exactly one of these paths, or to
+/// `sandboxnew/` and one of them (WeChat Pay's APIv2 sandbox): a longer path
+/// that merely ends with one does not, so no other endpoint's answer can go
+/// unchecked.
 ///
 /// ```
 /// assert!(wechatpay::v2::UNSIGNED_PATHS.contains(&"/pay/downloadbill"));
@@ -96,9 +99,14 @@ pub const UNSIGNED_PATHS: [&str; 24] = [
     "/xdc/apiv2getsignkey/sign/getsignkey",
 ];
 
-/// Whether replies on `path` pass through unchecked (see [`UNSIGNED_PATHS`]).
+/// Whether answers on `path` (relative to the base URI, after `v2/`)
+/// pass through unchecked (see [`UNSIGNED_PATHS`]).
 pub(crate) fn is_unsigned(path: &str) -> bool {
-    UNSIGNED_PATHS.iter().any(|p| path.ends_with(p))
+    let path = path.trim_start_matches('/');
+    let path = path.strip_prefix("sandboxnew/").unwrap_or(path);
+    UNSIGNED_PATHS
+        .iter()
+        .any(|p| p.strip_prefix('/') == Some(path))
 }
 
 /// The APIv2 secret (API key): never printed.
@@ -279,11 +287,20 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn unsigned_paths_match_by_suffix() {
-        assert!(is_unsigned("/pay/downloadbill"));
-        assert!(is_unsigned("/sandboxnew/pay/downloadbill"));
-        assert!(!is_unsigned("/pay/micropay"));
-        assert!(!is_unsigned("/pay/downloadbill/x"));
+    fn unsigned_paths_match_exactly() {
+        let mut n = 0;
+        for p in UNSIGNED_PATHS {
+            assert!(is_unsigned(p), "{p}");
+            assert!(is_unsigned(p.trim_start_matches('/')), "{p}");
+            assert!(is_unsigned(&format!("sandboxnew{p}")), "{p}");
+            assert!(!is_unsigned(&format!("x{p}")), "{p}");
+            assert!(!is_unsigned(&format!("secapi{p}")), "{p}");
+            assert!(!is_unsigned(&format!("{p}/x")), "{p}");
+            n += 1;
+        }
+        assert_eq!(n, 24);
+        assert!(!is_unsigned("pay/micropay"));
+        assert!(!is_unsigned("evil/mmpaymkttransfers/promotion/transfers"));
     }
 
     #[test]
