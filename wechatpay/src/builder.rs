@@ -8,8 +8,8 @@ use crate::{
     CertStore, Client, Error,
     crypto::{PrivateKey, PublicKey},
     middleware::{
-        Credentials, Layer, MessageSigner, Middleware, SIGNER, SIGNER_V2, SignerV2, SignerV3,
-        Stack, VERIFIER, VERIFIER_V2, VerifierV2, VerifierV3,
+        Credentials, Layer, MessageSigner, Middleware, RETRY, Retry, SIGNER, SIGNER_V2, SignerV2,
+        SignerV3, Stack, VERIFIER, VERIFIER_V2, VerifierV2, VerifierV3,
     },
     pipeline::Pipeline,
     request::{BaseUri, Defaults, target::AllowedBases},
@@ -72,6 +72,8 @@ pub struct Builder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_response_bytes: Option<usize>,
+    retries: u32,
+    backup_base_uri: Option<String>,
     layers: Vec<Arc<dyn Middleware>>,
     stack_edits: Vec<StackEdit>,
     unverified: bool,
@@ -255,6 +257,35 @@ impl Builder {
     /// ```
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Sends a call again, up to `n` more times, when that cannot carry
+    /// out a payment twice: see [`middleware::retry`](crate::middleware::retry)
+    /// for exactly when. Each attempt is signed afresh and has the whole
+    /// timeout; the pauses between them add up to a few seconds at most.
+    /// Off (`0`) by default.
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().retries(2);
+    /// ```
+    pub fn retries(mut self, n: u32) -> Self {
+        self.retries = n;
+        self
+    }
+
+    /// WeChat Pay's backup host (备域名), e.g. `https://api2.mch.weixin.qq.com/`:
+    /// a call that could not reach the primary (no connection made) goes
+    /// there, and a GET also on a 5xx or a timeout; a write that may have
+    /// been sent never does. After repeated failures the primary is left
+    /// alone for 30 s, then probed again. The answer says which host
+    /// answered ([`AnsweredBy`](crate::middleware::AnsweredBy)).
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().backup_base_uri("https://api2.mch.weixin.qq.com/");
+    /// ```
+    pub fn backup_base_uri(mut self, base_uri: impl Into<String>) -> Self {
+        self.backup_base_uri = Some(base_uri.into());
         self
     }
 
@@ -444,6 +475,14 @@ impl Builder {
         for b in &self.allowed_base_uris {
             allowed.allow(BaseUri::parse(b, "an `allow_base_uri`")?);
         }
+        let backup = match &self.backup_base_uri {
+            Some(b) => {
+                let b = BaseUri::parse(b, "`backup_base_uri`")?;
+                allowed.allow(b.clone());
+                Some(b)
+            }
+            None => None,
+        };
         let identity = match &self.client_cert {
             Some(cert) => Some(cert.identity(&mchid)?),
             None => None,
@@ -468,6 +507,10 @@ impl Builder {
             .enumerate()
             .map(|(i, l)| Layer::new(format!("middleware_{i}"), l))
             .collect();
+        if self.retries > 0 || backup.is_some() {
+            let hosts = backup.map(|b| (base.as_str().to_string(), b.as_str().to_string()));
+            layers.push(Layer::new(RETRY, Arc::new(Retry::new(self.retries, hosts))));
+        }
         layers.push(Layer::new(
             VERIFIER,
             Arc::new(VerifierV3 {

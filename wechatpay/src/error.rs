@@ -324,6 +324,21 @@ impl Error {
         self.inner.kind == Kind::Api
     }
 
+    /// Whether WeChat Pay said to slow down: status 429, or the code
+    /// `FREQUENCY_LIMITED` or `RATELIMIT_EXCEED`. Waiting (`Retry-After`
+    /// when given) and sending again is safe.
+    ///
+    /// ```
+    /// let e = wechatpay::Error::custom("x");
+    /// assert!(!e.is_rate_limited());
+    /// ```
+    pub fn is_rate_limited(&self) -> bool {
+        self.api_error().is_some_and(|a| {
+            a.status() == StatusCode::TOO_MANY_REQUESTS
+                || matches!(a.code(), Some("FREQUENCY_LIMITED" | "RATELIMIT_EXCEED"))
+        })
+    }
+
     /// Whether an answer (or a callback) failed verification: it must not
     /// be trusted; see [`verification_failure`](Self::verification_failure).
     ///

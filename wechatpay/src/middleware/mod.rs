@@ -7,6 +7,7 @@
 //! | name | what | PHP |
 //! |---|---|---|
 //! | (yours) | [`Builder::middleware`](crate::Builder::middleware) layers, in the order added | `$stack->push(…)` |
+//! | `retry` | with [`Builder::retries`](crate::Builder::retries) or a [backup host](crate::Builder::backup_base_uri): safe retries and failover ([`retry`]) | |
 //! | `verifier` | checks each APIv3 answer's signature, failing closed | `verifier` |
 //! | `verifier_v2` | checks each APIv2 answer's codes and `sign` | `transform_response` |
 //! | `signer` | signs each APIv3 request (`Authorization`) | `signer` |
@@ -39,6 +40,7 @@ use std::{future::Future, pin::Pin};
 
 use crate::{Error, Response, transport::Transport};
 
+pub mod retry;
 mod signer_v2;
 mod signer_v3;
 mod stack;
@@ -46,11 +48,13 @@ mod verifier_v2;
 mod verifier_v3;
 
 pub use crate::request::{ApiVersion, CallContext, Request};
+pub use retry::AnsweredBy;
+pub(crate) use retry::Retry;
 pub(crate) use signer_v2::SignerV2;
 pub use signer_v3::MessageSigner;
 pub(crate) use signer_v3::{Credentials, SignerV3};
 pub use stack::Stack;
-pub(crate) use stack::{Layer, SIGNER, SIGNER_V2, VERIFIER, VERIFIER_V2};
+pub(crate) use stack::{Layer, RETRY, SIGNER, SIGNER_V2, VERIFIER, VERIFIER_V2};
 pub(crate) use verifier_v2::VerifierV2;
 pub(crate) use verifier_v3::{Verified, VerifierV3, verified};
 

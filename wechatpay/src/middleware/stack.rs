@@ -8,6 +8,7 @@ use super::Middleware;
 use crate::Error;
 
 /// The names of the built-in layers.
+pub(crate) const RETRY: &str = "retry";
 pub(crate) const VERIFIER: &str = "verifier";
 pub(crate) const VERIFIER_V2: &str = "verifier_v2";
 pub(crate) const SIGNER: &str = "signer";
