@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::Value;
-use support::{conformance_sandbox, merchant_key, php_instance, php_instance_cert};
+use support::{conformance_sandbox, merchant_key, php_instance_cert, php_v3};
 use wechatpay::{Client, Error, Options, Response, VerificationFailure, normalize};
 use wechatpay_sandbox::{Fault, RecordedRequest, Stub};
 
@@ -275,7 +275,7 @@ fn check_outcome(case: &Value, result: &Result<Response, Error>) {
 
 fn replay(file: &str) -> usize {
     let sandbox = conformance_sandbox();
-    let client = php_instance(&sandbox.base_uri()).build().unwrap();
+    let client = php_v3(&sandbox.base_uri()).build().unwrap();
     let cert_client = php_instance_cert(&sandbox.base_uri()).build().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -4,7 +4,10 @@
 //! signed so that WeChat Pay (here the sandbox, answering every request
 //! with a stub) accepts it.
 
+mod support;
+
 use serde_json::{Map, Value, json};
+use support::v2_fields;
 use wechatpay::{Chain, Client, Error, Response, normalize};
 use wechatpay_sandbox::{Protocol, RecordedRequest, Sandbox, Stub};
 
@@ -165,35 +168,15 @@ fn only_request(sandbox: &Sandbox, what: &str) -> RecordedRequest {
     seen.pop().unwrap()
 }
 
-/// The APIv2 fields a request carried: the query of a GET, else the XML body.
-fn v2_fields(seen: &RecordedRequest) -> Map<String, Value> {
-    if seen.method == "GET" {
-        assert!(seen.body.is_empty(), "{}: a GET has no body", seen.target);
-        let query = seen.target.split_once('?').map_or("", |(_, q)| q);
-        query
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                let decode = |s: &str| {
-                    percent_encoding::percent_decode_str(s)
-                        .decode_utf8()
-                        .unwrap()
-                        .into_owned()
-                };
-                (decode(k), Value::String(decode(v)))
-            })
-            .collect()
-    } else {
-        wechatpay::v2::parse(&seen.body).unwrap()
-    }
-}
-
 /// An APIv2 request arrived as WeChat Pay takes one: its `sign` verifies,
 /// no APIv3 `Authorization`, and the payload given.
 fn assert_v2_request(seen: &RecordedRequest, payload: &Map<String, Value>, what: &str) {
     assert_eq!(seen.protocol, Protocol::V2, "{what}");
     assert_eq!(seen.signature, Ok(()), "{what}: the sign must verify");
     assert!(seen.header("Authorization").is_none(), "{what}");
+    if seen.method == "GET" {
+        assert!(seen.body.is_empty(), "{what}: a GET signs its query");
+    }
     let fields = v2_fields(seen);
     for (k, v) in payload {
         assert_eq!(fields.get(k), Some(v), "{what}: field {k}");

@@ -3,11 +3,12 @@
 //! WeChat Pay the tests talk to, so signing and checking live in one place.
 #![allow(dead_code)]
 
+use serde_json::{Map, Value};
 use wechatpay::{
     Builder,
     crypto::{PrivateKey, PublicKey},
 };
-use wechatpay_sandbox::{Sandbox, SandboxBuilder, SandboxKeys};
+use wechatpay_sandbox::{RecordedRequest, Sandbox, SandboxBuilder, SandboxKeys};
 
 pub const MCHID: &str = "1900000001";
 pub const SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
@@ -62,9 +63,9 @@ pub fn conformance_sandbox() -> Sandbox {
     conformance_sandbox_builder().start_blocking().unwrap()
 }
 
-/// A builder configured as PHP's `$instance` was: APIv3 in public-key mode,
-/// plus the APIv2 secret.
-pub fn php_instance(base_uri: &str) -> Builder {
+/// A builder for APIv3 in public-key mode, as PHP's `$instance` was
+/// configured for the APIv3 recordings.
+pub fn php_v3(base_uri: &str) -> Builder {
     Builder::new()
         .mchid(MCHID)
         .serial(SERIAL)
@@ -73,8 +74,12 @@ pub fn php_instance(base_uri: &str) -> Builder {
             PUB_KEY_ID,
             PublicKey::from_pem(&key_text("platform_public_key.pem")).unwrap(),
         )
-        .secret(SECRET)
         .base_uri(base_uri)
+}
+
+/// [`php_v3`] plus the APIv2 secret, as `$instance` was for the APIv2 recordings.
+pub fn php_instance(base_uri: &str) -> Builder {
+    php_v3(base_uri).secret(SECRET)
 }
 
 /// A builder configured as PHP's `$instanceCert`: APIv3 trusting the
@@ -97,4 +102,11 @@ pub fn v2_only(base_uri: &str) -> Builder {
         .mchid(MCHID)
         .secret(SECRET)
         .base_uri(base_uri)
+}
+
+/// The APIv2 fields a request carried (the query of a GET, else the XML
+/// body); the test fails when there are none.
+pub fn v2_fields(seen: &RecordedRequest) -> Map<String, Value> {
+    seen.v2_fields()
+        .unwrap_or_else(|| panic!("{} {}: no APIv2 fields", seen.method, seen.target))
 }
