@@ -3,6 +3,7 @@
 use std::{collections::VecDeque, sync::Mutex};
 
 use bytes::Bytes;
+use serde_json::{Map, Value};
 
 /// How many requests the log keeps; older ones are dropped, so a load test
 /// does not grow the sandbox without end.
@@ -62,6 +63,28 @@ impl RecordedRequest {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The APIv2 fields the request carried, as the sandbox checked their
+    /// `sign`: the query of a GET, else the XML body (`None` if it is not
+    /// XML). For a test that looks at what a layer or the signer put in.
+    ///
+    /// ```
+    /// let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// sandbox.stub(wechatpay_sandbox::Stub::any().xml(&[("return_code", "SUCCESS"), ("result_code", "SUCCESS")]));
+    /// let client = sandbox.client()?;
+    /// client["v2/pay/orderquery"].post(serde_json::json!({"xml": {"mch_id": "1900000001", "out_trade_no": "A 1"}}))?;
+    /// client["v2/tools/authcodetoopenid"].get(serde_json::json!({"xml": {"mch_id": "1900000001", "auth_code": "a b"}}))?;
+    /// let seen = sandbox.take_requests();
+    /// assert_eq!(seen[0].v2_fields().unwrap()["out_trade_no"], "A 1");
+    /// let query = seen[1].v2_fields().unwrap();
+    /// assert_eq!(query["auth_code"], "a b");
+    /// assert!(query.contains_key("sign") && seen[1].signature.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn v2_fields(&self) -> Option<Map<String, Value>> {
+        let query = self.target.split_once('?').map_or("", |(_, q)| q);
+        v2_fields(&self.method, query, &self.body)
+    }
+
     /// One header as text.
     ///
     /// ```
@@ -72,6 +95,23 @@ impl RecordedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+}
+
+/// The APIv2 fields of a request: the query of a GET, else the XML body.
+pub(crate) fn v2_fields(method: &str, query: &str, body: &[u8]) -> Option<Map<String, Value>> {
+    if method != "GET" {
+        return wechatpay::v2::parse(body).ok();
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pairs = query.split('&').filter(|p| !p.is_empty()).map(|p| {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        (decode(k), Value::String(decode(v)))
+    });
+    Some(pairs.collect())
 }
 
 #[derive(Default)]

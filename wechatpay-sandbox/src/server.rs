@@ -109,32 +109,8 @@ impl Arrived {
 
     /// The APIv2 fields: the XML body, or the query of a GET.
     fn v2_fields(&self) -> Option<Map<String, Value>> {
-        if self.method == "GET" {
-            let mut m = Map::new();
-            for (k, v) in url_pairs(&self.query) {
-                m.insert(k, Value::String(v));
-            }
-            Some(m)
-        } else {
-            wechatpay::v2::parse(&self.body).ok()
-        }
+        crate::record::v2_fields(&self.method, &self.query, &self.body)
     }
-}
-
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
 }
 
 /// An answer body: whole, or cut off on purpose.

@@ -1,30 +1,74 @@
-//! Every documented APIv3 endpoint (`tests/data/endpoints.tsv`, from the PHP
-//! SDK's documentation) is reachable in all three styles: the request lands
-//! on the documented path, signed, with the method the page gives.
+//! Every documented endpoint (`tests/data/endpoints.tsv`, from the PHP
+//! SDK's documentation), APIv3 and APIv2, is reachable in all three styles:
+//! the request lands on the documented path with the method the page gives,
+//! signed so that WeChat Pay (here the sandbox, answering every request
+//! with a stub) accepts it.
 
 mod support;
 
-use serde_json::{Map, Value};
-use support::TestServer;
-use wechatpay::{Chain, Client, normalize};
+use serde_json::{Map, Value, json};
+use support::v2_fields;
+use wechatpay::{Chain, Client, Error, Response, normalize};
+use wechatpay_sandbox::{Protocol, RecordedRequest, Sandbox, Stub};
 
+/// One row of an endpoints table.
 struct Endpoint {
-    method: String,
-    template: String,
+    method: http::Method,
+    template: &'static str,
+    /// The last column: the page's title, or the base URI its examples show.
+    last: &'static str,
+}
+
+impl Endpoint {
+    fn is_v2(&self) -> bool {
+        self.template
+            .get(..3)
+            .is_some_and(|p| p.eq_ignore_ascii_case("v2/"))
+    }
+}
+
+/// Every row after the header, each parsed or the test fails: a row that
+/// cannot be read must fail here, not drop out of the counts.
+fn table(text: &'static str, header: &str) -> Vec<Endpoint> {
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(header), "the table's header");
+    lines
+        .enumerate()
+        .map(|(i, line)| {
+            let row = i + 2;
+            let cols: Vec<&'static str> = line.split('\t').collect();
+            let [method, template, doc, last] = cols[..] else {
+                panic!("row {row}: four columns expected, got {line:?}");
+            };
+            assert!(
+                matches!(method, "GET" | "POST" | "PUT" | "PATCH" | "DELETE"),
+                "row {row}: method {method:?}"
+            );
+            assert!(
+                !template.is_empty()
+                    && !template.starts_with('/')
+                    && !template.contains(char::is_whitespace),
+                "row {row}: template {template:?}"
+            );
+            assert!(
+                doc.starts_with("openapi/") && doc.ends_with(".md"),
+                "row {row}: page {doc:?}"
+            );
+            assert!(!last.is_empty(), "row {row}: last column empty");
+            Endpoint {
+                method: method.parse().unwrap(),
+                template,
+                last,
+            }
+        })
+        .collect()
 }
 
 fn endpoints() -> Vec<Endpoint> {
-    let text = include_str!("data/endpoints.tsv");
-    text.lines()
-        .skip(1)
-        .filter_map(|l| {
-            let mut cols = l.split('\t');
-            Some(Endpoint {
-                method: cols.next()?.to_string(),
-                template: cols.next()?.to_string(),
-            })
-        })
-        .collect()
+    table(
+        include_str!("data/endpoints.tsv"),
+        "method\turi_template\tdoc_page_path\ttitle",
+    )
 }
 
 /// The PHP property name a segment is written as (`merchant-service` →
@@ -68,6 +112,16 @@ fn pure_chain(client: &Client, template: &str) -> Chain {
     chain
 }
 
+/// The three styles: `chain()`, index, pure chain.
+fn styles(client: &Client, template: &'static str) -> [Chain; 3] {
+    [
+        client.chain(template),
+        client[template].clone(),
+        pure_chain(client, template),
+    ]
+}
+
+/// A value for each template variable, and the path they expand to.
 fn variables(template: &str) -> (Map<String, Value>, String) {
     let mut vars = Map::new();
     let mut expected = String::from("/");
@@ -85,76 +139,204 @@ fn variables(template: &str) -> (Map<String, Value>, String) {
     (vars, expected)
 }
 
-#[test]
-fn every_documented_v3_endpoint_is_reachable_in_all_three_styles() {
-    let server = TestServer::start();
-    let client = server.client();
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Blocking or async, so both paths see every shape.
+fn call(
+    chain: &Chain,
+    method: &http::Method,
+    options: Map<String, Value>,
+    blocking: bool,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Response, Error> {
+    if blocking {
+        chain.request(method.clone(), options)
+    } else {
+        rt.block_on(chain.request_async(method.clone(), options))
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    let mut count = 0;
-    for (i, e) in endpoints().iter().enumerate() {
-        if e.template.to_ascii_lowercase().starts_with("v2/") {
-            continue;
-        }
-        let (vars, expected) = variables(&e.template);
-        let method: http::Method = e.method.parse().unwrap();
-        let chains = [
-            client.chain(&e.template),
-            client[e.template.as_str()].clone(),
-            pure_chain(&client, &e.template),
-        ];
-        for (style, chain) in chains.iter().enumerate() {
-            assert_eq!(chain.template(), e.template);
-            let mut options = vars.clone();
-            if method != http::Method::GET && method != http::Method::DELETE {
-                options.insert("json".into(), serde_json::json!({"i": i}));
-            }
-            // Alternate blocking and async so both paths see every shape.
-            let result = if (i + style) % 2 == 0 {
-                chain.request(method.clone(), options)
-            } else {
-                rt.block_on(chain.request_async(method.clone(), options))
-            };
-            result
-                .unwrap_or_else(|err| panic!("{} {} (style {style}): {err}", e.method, e.template));
-            let seen = server.take_seen();
-            assert_eq!(seen.len(), 1);
-            assert_eq!(seen[0].method, e.method, "{}", e.template);
-            assert_eq!(seen[0].target, expected, "{}", e.template);
-            assert!(seen[0].signature_ok, "{}", e.template);
-            count += 1;
-        }
+        .unwrap()
+}
+
+/// The one request the sandbox got since the last look.
+fn only_request(sandbox: &Sandbox, what: &str) -> RecordedRequest {
+    let mut seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 1, "{what}: one request on the wire");
+    seen.pop().unwrap()
+}
+
+/// An APIv2 request arrived as WeChat Pay takes one: its `sign` verifies,
+/// no APIv3 `Authorization`, and the payload given.
+fn assert_v2_request(seen: &RecordedRequest, payload: &Map<String, Value>, what: &str) {
+    assert_eq!(seen.protocol, Protocol::V2, "{what}");
+    assert_eq!(seen.signature, Ok(()), "{what}: the sign must verify");
+    assert!(seen.header("Authorization").is_none(), "{what}");
+    if seen.method == "GET" {
+        assert!(seen.body.is_empty(), "{what}: a GET signs its query");
     }
-    // 1017 APIv3 rows in the table, three styles each.
-    assert_eq!(count, 1017 * 3);
+    let fields = v2_fields(seen);
+    for (k, v) in payload {
+        assert_eq!(fields.get(k), Some(v), "{what}: field {k}");
+    }
+    assert!(fields.contains_key("sign"), "{what}");
+}
+
+#[test]
+fn the_table_is_read_whole() {
+    let rows = endpoints();
+    let lines = include_str!("data/endpoints.tsv").lines().count();
+    assert_eq!(
+        rows.len(),
+        lines - 1,
+        "every line after the header is a row"
+    );
+    let v2 = rows.iter().filter(|e| e.is_v2()).count();
+    assert_eq!((rows.len() - v2, v2), (1017, 126), "APIv3 and APIv2 rows");
+    assert!(
+        rows.iter()
+            .all(|e| e.is_v2() || e.template.starts_with("v3/")),
+        "every other row is APIv3"
+    );
+}
+
+#[test]
+fn every_documented_v3_endpoint_is_reachable_in_all_three_styles() {
+    let sandbox = Sandbox::start_blocking().unwrap();
+    sandbox.stub(Stub::any().json(json!({"code": "SUCCESS"})));
+    let client = sandbox.client().unwrap();
+    let rt = runtime();
+    let (mut rows, mut calls) = (0, 0);
+    for (i, e) in endpoints().iter().filter(|e| !e.is_v2()).enumerate() {
+        let (vars, expected) = variables(e.template);
+        for (style, chain) in styles(&client, e.template).iter().enumerate() {
+            let what = format!("{} {} (style {style})", e.method, e.template);
+            assert_eq!(chain.template(), e.template, "{what}");
+            let mut options = vars.clone();
+            if e.method != http::Method::GET && e.method != http::Method::DELETE {
+                options.insert("json".into(), json!({"i": i}));
+            }
+            call(chain, &e.method, options, (i + style) % 2 == 0, &rt)
+                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            let seen = only_request(&sandbox, &what);
+            assert_eq!(seen.method, e.method.as_str(), "{what}");
+            assert_eq!(seen.target, expected, "{what}");
+            assert_eq!(seen.protocol, Protocol::V3, "{what}");
+            assert_eq!(
+                seen.signature,
+                Ok(()),
+                "{what}: the Authorization must verify"
+            );
+            calls += 1;
+        }
+        rows += 1;
+    }
+    assert_eq!((rows, calls), (1017, 1017 * 3));
+}
+
+#[test]
+fn every_documented_v2_endpoint_is_reachable_in_all_three_styles() {
+    let sandbox = Sandbox::start_blocking().unwrap();
+    sandbox.stub(Stub::any().xml(&[("return_code", "SUCCESS"), ("result_code", "SUCCESS")]));
+    let client = sandbox.client().unwrap();
+    let mchid = sandbox.keys().mchid.clone();
+    let rt = runtime();
+    let (mut rows, mut calls, mut with_variables) = (0, 0, 0);
+    for (i, e) in endpoints().iter().filter(|e| e.is_v2()).enumerate() {
+        // On the wire the `v2/` prefix is gone: `v2/pay/micropay` is `/pay/micropay`.
+        let (vars, expected) = variables(&e.template[3..]);
+        with_variables += usize::from(!vars.is_empty());
+        let payload = json!({"mch_id": mchid, "out_trade_no": format!("E{i}")});
+        let payload = payload.as_object().unwrap();
+        for (style, chain) in styles(&client, e.template).iter().enumerate() {
+            let what = format!("{} {} (style {style})", e.method, e.template);
+            assert_eq!(chain.template(), e.template, "{what}");
+            let mut options = vars.clone();
+            options.insert("xml".into(), Value::Object(payload.clone()));
+            call(chain, &e.method, options, (i + style) % 2 == 0, &rt)
+                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            let seen = only_request(&sandbox, &what);
+            assert_eq!(seen.method, e.method.as_str(), "{what}");
+            let path = seen.target.split('?').next().unwrap();
+            assert_eq!(path, expected, "{what}");
+            assert_v2_request(&seen, payload, &what);
+            calls += 1;
+        }
+        rows += 1;
+    }
+    assert_eq!((rows, calls), (126, 126 * 3));
+    assert_eq!(
+        with_variables, 3,
+        "the rows with a path variable were filled"
+    );
 }
 
 #[test]
 fn other_hosts_are_reached_with_the_base_uri_option() {
-    let main = TestServer::start();
-    let other = TestServer::start();
-    let client = main.client();
-    let text = include_str!("data/endpoints_base_uri.tsv");
-    let mut count = 0;
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let (method, template) = (cols[0], cols[1]);
-        if template.to_ascii_lowercase().starts_with("v2/") {
-            continue;
+    let main = Sandbox::start_blocking().unwrap();
+    let other = Sandbox::start_blocking().unwrap();
+    let rows = table(
+        include_str!("data/endpoints_base_uri.tsv"),
+        "method\turi_template\tdoc_page_path\tbase_uri(s) shown in page examples",
+    );
+    // The documented host's path prefix (`/hk/`, `/global/`) is kept on the
+    // sandbox standing in for it; each such base must be allowed.
+    let base_of = |e: &Endpoint| {
+        let documented = e.last.strip_prefix("https://").unwrap();
+        let (host, prefix) = documented.split_once('/').unwrap();
+        assert!(host.ends_with(".weixin.qq.com"), "{}: {host}", e.template);
+        (format!("{}{prefix}", other.base_uri()), prefix)
+    };
+    let client = rows
+        .iter()
+        .fold(main.client_builder().unwrap(), |b, e| {
+            b.allow_base_uri(base_of(e).0)
+        })
+        .build()
+        .unwrap();
+    let mchid = main.keys().mchid.clone();
+    let (mut v3, mut v2) = (0, 0);
+    for e in &rows {
+        let (base, prefix) = base_of(e);
+        let what = format!("{} {} on {base}", e.method, e.template);
+        let (mut options, expected) = if e.is_v2() {
+            variables(&e.template[3..])
+        } else {
+            variables(e.template)
+        };
+        options.insert("base_uri".into(), Value::String(base));
+        let payload = json!({"mch_id": mchid});
+        if e.is_v2() {
+            other.stub(Stub::any().xml(&[("return_code", "SUCCESS"), ("result_code", "SUCCESS")]));
+            options.insert("xml".into(), payload.clone());
+        } else {
+            other.stub(Stub::any().json(json!({"code": "SUCCESS"})));
         }
-        let (mut vars, expected) = variables(template);
-        vars.insert("base_uri".into(), Value::String(other.base_uri()));
         client
-            .chain(template)
-            .request(method.parse().unwrap(), vars)
-            .unwrap();
-        let seen = other.take_seen();
-        assert_eq!(seen.len(), 1, "{template}");
-        assert_eq!(seen[0].target, expected);
-        count += 1;
+            .chain(e.template)
+            .request(e.method.clone(), options)
+            .unwrap_or_else(|err| panic!("{what}: {err}"));
+        other.clear_stubs();
+        let seen = only_request(&other, &what);
+        assert_eq!(seen.method, e.method.as_str(), "{what}");
+        assert_eq!(
+            seen.target.split('?').next().unwrap(),
+            format!("/{prefix}{}", &expected[1..]),
+            "{what}"
+        );
+        if e.is_v2() {
+            assert_v2_request(&seen, payload.as_object().unwrap(), &what);
+            v2 += 1;
+        } else {
+            assert_eq!(seen.signature, Ok(()), "{what}");
+            v3 += 1;
+        }
     }
-    assert!(main.seen().is_empty());
-    assert!(count > 0);
+    assert!(
+        main.requests().is_empty(),
+        "nothing went to the client's own base"
+    );
+    assert_eq!((v3, v2), (101, 4));
 }

@@ -185,12 +185,22 @@ impl Transport {
                         ));
                     }
                     None => {
+                        let e = e.into_error();
+                        // Under TLS 1.3 the server checks the client
+                        // certificate after the client has written its
+                        // request; a refusal means it read none of it.
+                        if !reused && tls::refused_handshake(&e) {
+                            return Err(Error::connect(
+                                format!("{key} refused the TLS handshake"),
+                                e,
+                            ));
+                        }
                         progress.mark(Reach::MaybeSent);
                         return Err(Error::request(
                             format!(
                                 "the connection to {key} failed while the request was in flight"
                             ),
-                            e.into_error(),
+                            e,
                             Reach::MaybeSent,
                         ));
                     }

@@ -14,6 +14,38 @@ use rustls::{
 use super::key::PoolKey;
 use crate::Error;
 
+/// Whether `e` carries a TLS alert with which the server refused the
+/// handshake: no client certificate, or one it does not accept. Under TLS
+/// 1.3 such an alert arrives after the client has sent its request (the
+/// client's handshake ends first), but the server never read it.
+pub(crate) fn refused_handshake(e: &(dyn std::error::Error + 'static)) -> bool {
+    use rustls::AlertDescription as A;
+    let mut source = Some(e);
+    while let Some(s) = source {
+        // io::Error hides its payload from `source()`; look inside it.
+        let tls = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        if let Some(rustls::Error::AlertReceived(alert)) = tls {
+            return matches!(
+                alert,
+                A::CertificateRequired
+                    | A::BadCertificate
+                    | A::UnsupportedCertificate
+                    | A::CertificateRevoked
+                    | A::CertificateExpired
+                    | A::CertificateUnknown
+                    | A::UnknownCA
+                    | A::AccessDenied
+                    | A::HandshakeFailure
+            );
+        }
+        source = s.source();
+    }
+    false
+}
+
 /// A merchant client certificate chain and its key, for mTLS.
 pub(crate) struct TlsIdentity {
     pub(crate) chain: Vec<CertificateDer<'static>>,
