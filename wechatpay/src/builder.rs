@@ -74,6 +74,7 @@ pub struct Builder {
     max_response_bytes: Option<usize>,
     retries: u32,
     backup_base_uri: Option<String>,
+    wechatpay_serial: Option<String>,
     layers: Vec<Arc<dyn Middleware>>,
     stack_edits: Vec<StackEdit>,
     unverified: bool,
@@ -286,6 +287,22 @@ impl Builder {
     /// ```
     pub fn backup_base_uri(mut self, base_uri: impl Into<String>) -> Self {
         self.backup_base_uri = Some(base_uri.into());
+        self
+    }
+
+    /// Sends `Wechatpay-Serial: id` on every APIv3 request: during the
+    /// switch from platform certificates to WeChat Pay's public key, the
+    /// serial a merchant sends chooses which key WeChat Pay answers with
+    /// (a `PUB_KEY_ID_…` or a platform certificate serial). A call's own
+    /// `headers` option still wins. Verification accepts every key
+    /// configured with [`cert`](Self::cert) meanwhile; see
+    /// `docs/public-key-migration.md`.
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new().wechatpay_serial("PUB_KEY_ID_0119000000012025010100000000000001");
+    /// ```
+    pub fn wechatpay_serial(mut self, id: impl Into<String>) -> Self {
+        self.wechatpay_serial = Some(id.into());
         self
     }
 
@@ -547,6 +564,14 @@ impl Builder {
         }
         let layers = stack.into_layers()?;
 
+        let wechatpay_serial = match self.wechatpay_serial {
+            Some(id) => Some(HeaderValue::from_str(&id).map_err(|_| {
+                Error::config(format!(
+                    "`wechatpay_serial` `{id}` cannot be sent in a header"
+                ))
+            })?),
+            None => None,
+        };
         let user_agent = HeaderValue::from_str(&user_agent())
             .unwrap_or(HeaderValue::from_static("wechatpay-rust"));
         let defaults = Defaults {
@@ -557,6 +582,7 @@ impl Builder {
             has_v3,
             has_v2_secret: secret.is_some(),
             has_identity: transport.has_identity(),
+            wechatpay_serial,
         };
         Ok(Client::new(Pipeline {
             defaults,

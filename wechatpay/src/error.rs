@@ -634,9 +634,75 @@ pub struct ApiError {
     status: StatusCode,
     code: Option<String>,
     message: Option<String>,
-    detail: Option<serde_json::Value>,
+    detail: Option<ErrorDetail>,
     request_id: Option<String>,
     verified: bool,
+}
+
+/// The `detail` of an APIv3 error answer: which input WeChat Pay refused,
+/// so a `PARAM_ERROR` says which field.
+///
+/// ```
+/// # fn f(api: &wechatpay::ApiError) {
+/// if let Some(d) = api.detail() {
+///     eprintln!("field {:?} in {:?}: {:?}", d.field(), d.location(), d.issue());
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ErrorDetail {
+    raw: serde_json::Value,
+}
+
+impl ErrorDetail {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.raw.get(key).and_then(serde_json::Value::as_str)
+    }
+
+    /// The field, e.g. `/amount/total` or `appid`.
+    ///
+    /// ```
+    /// # fn f(d: &wechatpay::ErrorDetail) { let _ = d.field(); }
+    /// ```
+    pub fn field(&self) -> Option<&str> {
+        self.text("field")
+    }
+
+    /// The value WeChat Pay saw there, as sent back.
+    ///
+    /// ```
+    /// # fn f(d: &wechatpay::ErrorDetail) { let _ = d.value(); }
+    /// ```
+    pub fn value(&self) -> Option<&serde_json::Value> {
+        self.raw.get("value")
+    }
+
+    /// What is wrong with it, e.g. `missing`.
+    ///
+    /// ```
+    /// # fn f(d: &wechatpay::ErrorDetail) { let _ = d.issue(); }
+    /// ```
+    pub fn issue(&self) -> Option<&str> {
+        self.text("issue")
+    }
+
+    /// Where it was: `body`, `query`, `uri_template`, `header`.
+    ///
+    /// ```
+    /// # fn f(d: &wechatpay::ErrorDetail) { let _ = d.location(); }
+    /// ```
+    pub fn location(&self) -> Option<&str> {
+        self.text("location")
+    }
+
+    /// The whole `detail` object as sent.
+    ///
+    /// ```
+    /// # fn f(d: &wechatpay::ErrorDetail) { println!("{}", d.raw()); }
+    /// ```
+    pub fn raw(&self) -> &serde_json::Value {
+        &self.raw
+    }
 }
 
 impl ApiError {
@@ -652,14 +718,20 @@ impl ApiError {
         let (code, message, detail) = body
             .map(|b| (b.code, b.message, b.detail))
             .unwrap_or((None, None, None));
-        Self::new(response, code, message, detail, verified)
+        Self::new(
+            response,
+            code,
+            message,
+            detail.map(|raw| ErrorDetail { raw }),
+            verified,
+        )
     }
 
     pub(crate) fn new(
         response: &Response,
         code: Option<String>,
         message: Option<String>,
-        detail: Option<serde_json::Value>,
+        detail: Option<ErrorDetail>,
         verified: bool,
     ) -> Self {
         let request_id = response
@@ -710,15 +782,14 @@ impl ApiError {
         self.message.as_deref()
     }
 
-    /// The `detail` object of an APIv3 error (`field`, `value`, `issue`,
-    /// `location`), as sent.
+    /// The `detail` of an APIv3 error: `field`, `value`, `issue`, `location`.
     ///
     /// ```
     /// # fn f(api: &wechatpay::ApiError) {
-    /// if let Some(field) = api.detail().and_then(|d| d.get("field")) { eprintln!("bad field {field}"); }
+    /// if let Some(field) = api.detail().and_then(|d| d.field()) { eprintln!("bad field {field}"); }
     /// # }
     /// ```
-    pub fn detail(&self) -> Option<&serde_json::Value> {
+    pub fn detail(&self) -> Option<&ErrorDetail> {
         self.detail.as_ref()
     }
 
@@ -764,6 +835,19 @@ impl fmt::Display for ApiError {
             (Some(c), None) => write!(f, "{said} {}", escaped(c))?,
             (None, Some(m)) => write!(f, "{said}: {}", escaped(m))?,
             (None, None) => {}
+        }
+        if let Some(d) = &self.detail {
+            let parts: Vec<String> = [
+                ("field", d.field()),
+                ("issue", d.issue()),
+                ("in", d.location()),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k} {}", escaped(v))))
+            .collect();
+            if !parts.is_empty() {
+                write!(f, " ({})", parts.join(", "))?;
+            }
         }
         if let Some(id) = &self.request_id {
             write!(f, " (Request-ID {})", escaped(id))?;
@@ -947,7 +1031,8 @@ mod tests {
         assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text}");
         let api = forged.api_error().unwrap();
         assert_eq!(api.request_id(), Some("R1"));
-        assert_eq!(api.detail().unwrap()["field"], "x");
+        assert_eq!(api.detail().unwrap().field(), Some("x"));
+        assert!(forged.to_string().contains("(field x)"), "{forged}");
         assert!(!forged.is_before_send() && !forged.is_outcome_unknown());
     }
 

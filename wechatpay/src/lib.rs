@@ -87,7 +87,7 @@ pub use builder::{Builder, DEFAULT_BASE_URI};
 pub use certificates::CertStore;
 pub use chain::{Chain, normalize};
 pub use client::Client;
-pub use error::{ApiError, Error, VerificationFailure};
+pub use error::{ApiError, Error, ErrorDetail, VerificationFailure};
 pub use options::Options;
 pub use response::ResponseExt;
 pub use runtime::Pending;

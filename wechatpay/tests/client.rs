@@ -736,7 +736,8 @@ fn errors_after_sending_never_claim_nothing_was_sent() {
         (api.status().as_u16(), api.code(), api.message()),
         (400, Some("PARAM_ERROR"), Some("appid is missing"))
     );
-    assert_eq!(api.detail().unwrap()["field"], "appid");
+    assert_eq!(api.detail().unwrap().field(), Some("appid"));
+    assert_eq!(api.detail().unwrap().issue(), Some("missing"));
     assert!(api.request_id().unwrap().starts_with("sandbox-"));
     assert!(
         e.to_string()

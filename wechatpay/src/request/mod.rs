@@ -111,6 +111,9 @@ pub(crate) struct Defaults {
     pub(crate) has_v2_secret: bool,
     /// `security: true` needs the merchant client certificate.
     pub(crate) has_identity: bool,
+    /// The `Wechatpay-Serial` every APIv3 request carries, choosing which
+    /// key WeChat Pay answers with during the switch to public-key mode.
+    pub(crate) wechatpay_serial: Option<HeaderValue>,
 }
 
 /// The call's `CallContext`; requests made elsewhere (by a layer, a test)
@@ -152,8 +155,13 @@ pub(crate) fn prepare(
     let mut request = if is_v2 {
         v2::prepare(defaults, method, template.source(), &target, &options)?
     } else {
-        v3::prepare(defaults, method, target, &options)?
+        let mut r = v3::prepare(defaults, method, target, &options)?;
+        if let Some(serial) = &defaults.wechatpay_serial {
+            r.headers_mut().insert("Wechatpay-Serial", serial.clone());
+        }
+        r
     };
+    // The call's own headers win over every default, `Wechatpay-Serial` included.
     if let Some(extra) = options.get("headers") {
         merge_headers(request.headers_mut(), extra)?;
     }
