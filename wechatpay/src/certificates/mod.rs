@@ -12,7 +12,9 @@ use crate::{
 mod refresh;
 mod store;
 
-pub use refresh::{Refresh, RefreshStatus, refresh_every};
+pub use refresh::{
+    MIN_REFETCH_INTERVAL, NO_CERTIFICATES_RECHECK, Refresh, RefreshStatus, Refresher, refresh_every,
+};
 pub use store::CertStore;
 
 /// One downloaded, decrypted platform certificate.

@@ -3,10 +3,18 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    sync::{Arc, RwLock, Weak},
 };
 
-use crate::crypto::PublicKey;
+use crate::{crypto::PublicKey, middleware::BoxFuture};
+
+/// What fetches the certificates again when an answer names a serial the
+/// store lacks: a [`Refresher`](super::Refresher) watching the store.
+pub(crate) trait Refetch: Send + Sync {
+    /// Completes once a refetch (this one, or one already running) is done;
+    /// at once when one ran too recently.
+    fn refetch(&self) -> BoxFuture<'static, ()>;
+}
 
 /// A shared, live-updatable map from serial (or `PUB_KEY_ID_…`) to key.
 ///
@@ -25,6 +33,7 @@ use crate::crypto::PublicKey;
 #[derive(Clone, Default)]
 pub struct CertStore {
     map: Arc<RwLock<Arc<HashMap<String, PublicKey>>>>,
+    refetcher: Arc<RwLock<Option<Weak<dyn Refetch>>>>,
 }
 
 impl std::fmt::Debug for CertStore {
@@ -53,6 +62,23 @@ impl CertStore {
         };
         let next = f(&guard);
         *guard = Arc::new(next);
+    }
+
+    /// Lets `refetcher` be asked for certificates when a serial is unknown.
+    pub(crate) fn set_refetcher(&self, refetcher: Weak<dyn Refetch>) {
+        match self.refetcher.write() {
+            Ok(mut g) => *g = Some(refetcher),
+            Err(p) => *p.into_inner() = Some(refetcher),
+        }
+    }
+
+    /// A refetch to wait for, when a refresher watches this store.
+    pub(crate) fn refetch(&self) -> Option<BoxFuture<'static, ()>> {
+        let guard = match self.refetcher.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        guard.as_ref()?.upgrade().map(|r| r.refetch())
     }
 
     /// The key for `serial`, if configured.

@@ -35,6 +35,18 @@ impl Middleware for VerifierV3 {
             if success && unsigned {
                 return Ok(response);
             }
+            // A serial the store lacks: certificates may have rotated. When a
+            // refresher watches the store, wait for its (shared, rate-limited)
+            // download, then verify against what it found.
+            let serial = response
+                .headers()
+                .get("Wechatpay-Serial")
+                .and_then(|v| v.to_str().ok());
+            if serial.is_some_and(|s| self.certs.get(s.trim()).is_none()) {
+                if let Some(refetched) = self.certs.refetch() {
+                    refetched.await;
+                }
+            }
             let response = verified(&self.certs, response, success)?;
             if success {
                 return Ok(response);
