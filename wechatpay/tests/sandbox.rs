@@ -29,7 +29,7 @@ use wechatpay::{
     },
     notify::{Notification, NotifyVerifier},
 };
-use wechatpay_sandbox::{Fault, Sandbox, SandboxError, SandboxKeys, SigningMode};
+use wechatpay_sandbox::{Fault, Protocol, Sandbox, SandboxError, SandboxKeys, SigningMode, Stub};
 
 const APPID: &str = "wxd678efh567hg6787";
 const SERVICE_ID: &str = "2002000000000558128851361561536";
@@ -2527,4 +2527,198 @@ async fn dropping_the_handle_closes_kept_alive_connections_too() {
     drop(sandbox);
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(client.chain("v3/certificates").get_async(()).await.is_err());
+}
+
+// ---------------------------------------------------------------------------
+// 8. The sandbox as a test double: any runtime, the request log, stubs, faults
+// ---------------------------------------------------------------------------
+
+/// A blocking verb inside a current-thread runtime (the one `#[tokio::test]`
+/// gives) must neither deadlock on the runtime it blocks nor starve the
+/// sandbox, which runs on a thread of its own. A hang would take the
+/// client's whole timeout; nothing here waits that long for it.
+#[tokio::test]
+async fn a_blocking_call_from_a_current_thread_runtime_does_not_hang() {
+    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let client = sandbox.client().unwrap();
+    let started = Instant::now();
+    let r = client.chain("v3/certificates").get(());
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "a blocking call on a current-thread runtime took {took:?}: {r:?}"
+    );
+    assert_eq!(ok(r).status(), 200);
+    // The runtime it blocked is still usable, and so is the async twin.
+    let r = ok(client.chain("v3/certificates").get_async(()).await);
+    assert_eq!(r.status(), 200);
+    assert_eq!(sandbox.take_requests().len(), 2);
+}
+
+#[test]
+fn the_request_log_sees_each_call_once_with_its_signature_checked() {
+    let (sandbox, client) = start();
+    let model = create_model("REQLOG000001", true, NOWHERE);
+    ok(client["v3/certificates"].get(()));
+    create(&client, DIRECT, &model);
+    query_direct(&client, "REQLOG000001");
+    let micropay = json!({"xml": {
+        "appid": APPID, "mch_id": sandbox.keys().mchid, "body": "商品", "out_trade_no": "REQLOG000002",
+        "total_fee": 1, "spbill_create_ip": "127.0.0.1", "auth_code": "134567890123456789",
+    }});
+    ok(client["v2/pay/micropay"].post(micropay));
+
+    assert_eq!(sandbox.requests().len(), 4, "requests() only looks");
+    let seen = sandbox.take_requests();
+    let calls: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|r| (r.method.as_str(), r.target.split('?').next().unwrap()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("GET", "/v3/certificates"),
+            ("POST", "/v3/payscore/serviceorder"),
+            ("GET", "/v3/payscore/serviceorder"),
+            ("POST", "/pay/micropay"),
+        ]
+    );
+    for r in &seen {
+        assert_eq!(r.signature, Ok(()), "{} {}", r.method, r.target);
+    }
+    let protocols: Vec<Protocol> = seen.iter().map(|r| r.protocol).collect();
+    assert_eq!(
+        protocols,
+        [Protocol::V3, Protocol::V3, Protocol::V3, Protocol::V2]
+    );
+    assert_eq!(seen[1].json(), Some(serde_json::to_value(&model).unwrap()));
+    assert!(seen[2].target.contains("out_order_no=REQLOG000001"));
+    assert!(
+        seen[0]
+            .header("Authorization")
+            .is_some_and(|a| a.starts_with("WECHATPAY2-SHA256-RSA2048 ")),
+        "{:?}",
+        seen[0].headers
+    );
+    assert!(seen[3].body.starts_with(b"<xml>"));
+    assert!(sandbox.take_requests().is_empty(), "taking empties the log");
+
+    // A request the sandbox refuses is logged too, with why.
+    let stranger = sandbox
+        .client_builder()
+        .unwrap()
+        .mchid("1900000002")
+        .build()
+        .unwrap();
+    expect_api(
+        stranger["v3/certificates"].get(()),
+        401,
+        "SIGN_ERROR",
+        "1900000002",
+    );
+    let seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 1);
+    let why = seen[0].signature.as_ref().unwrap_err();
+    assert!(why.contains("mchid `1900000002`"), "{why}");
+}
+
+#[test]
+fn stubs_and_sticky_faults_as_a_client_sees_them() {
+    let (sandbox, client) = start();
+
+    // A signed 500 SYSTEM_ERROR, once: WeChat Pay's own words.
+    sandbox.stub(
+        Stub::new("GET", "/v3/certificates")
+            .status(500)
+            .json(json!({"code": "SYSTEM_ERROR", "message": "系统繁忙"}))
+            .times(1),
+    );
+    let e = client["v3/certificates"].get(()).unwrap_err();
+    assert!(e.is_api() && !e.is_before_send(), "{e:?}");
+    let api = e.api_error().unwrap();
+    assert_eq!(api.status(), 500);
+    assert_eq!(api.code(), Some("SYSTEM_ERROR"));
+    assert_eq!(api.message(), Some("系统繁忙"));
+    assert!(api.is_verified(), "the stub's answer is signed");
+    assert!(
+        api.request_id()
+            .is_some_and(|id| id.starts_with("sandbox-"))
+    );
+    assert!(e.to_string().starts_with("WeChat Pay answered 500"), "{e}");
+    // Used up: the route answers again.
+    ok(client["v3/certificates"].get(()));
+
+    // A 2xx whose signature is broken is not trusted, whatever it says.
+    let path = "/v3/pay/transactions/id/4200000001";
+    sandbox.stub(
+        Stub::new("GET", path)
+            .json(json!({"trade_state": "SUCCESS"}))
+            .fault(Fault::BadSignature),
+    );
+    let (reason, response) = verification(client["v3/pay/transactions/id/4200000001"].get(()));
+    assert!(
+        matches!(reason, VerificationFailure::BadSignature { .. }),
+        "{reason:?}"
+    );
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body().as_ref(), br#"{"trade_state":"SUCCESS"}"#);
+    sandbox.clear_stubs();
+    expect_api(
+        client["v3/pay/transactions/id/4200000001"].get(()),
+        404,
+        "NOT_FOUND",
+        path,
+    );
+
+    // An unsigned error answer is an error answer, but never WeChat Pay's word.
+    sandbox.stub(
+        Stub::any()
+            .status(401)
+            .json(json!({"code": "SIGN_ERROR", "message": "forged"}))
+            .fault(Fault::MissingHeaders),
+    );
+    let e = client["v3/certificates"].get(()).unwrap_err();
+    assert!(e.is_api() && !e.is_verification(), "{e:?}");
+    let api = e.api_error().unwrap();
+    assert_eq!(
+        (api.status().as_u16(), api.code()),
+        (401, Some("SIGN_ERROR"))
+    );
+    assert!(!api.is_verified());
+    let text = e.to_string();
+    assert!(!text.starts_with("WeChat Pay answered"), "{text}");
+    assert!(
+        text.contains("401") && text.contains("SIGN_ERROR"),
+        "{text}"
+    );
+    assert!(
+        api_mismatch(client["v3/certificates"].get(()), 401, "SIGN_ERROR", "")
+            .is_some_and(|why| why.contains("unverified")),
+        "the helpers refuse an unverified error answer too"
+    );
+    sandbox.clear_stubs();
+
+    // A sticky fault spoils every answer, routes' and errors' alike, until lifted.
+    sandbox.set_fault(Some(Fault::StaleTimestamp));
+    for _ in 0..2 {
+        let (reason, _) = verification(client["v3/certificates"].get(()));
+        assert!(
+            matches!(reason, VerificationFailure::StaleTimestamp { .. }),
+            "{reason:?}"
+        );
+    }
+    let e = client[DIRECT]
+        .get(json!({"query": {"out_order_no": "NOSUCHORDER1", "service_id": SERVICE_ID, "appid": APPID}}))
+        .unwrap_err();
+    let api = e.api_error().expect("still an error answer");
+    assert_eq!(
+        (api.status().as_u16(), api.code(), api.is_verified()),
+        (404, Some("ORDER_NOT_EXIST"), false)
+    );
+    sandbox.set_fault(None);
+    ok(client["v3/certificates"].get(()));
+
+    let seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 10, "each call reached the sandbox once");
+    assert!(seen.iter().all(|r| r.signature.is_ok()));
 }
