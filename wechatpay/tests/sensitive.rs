@@ -91,7 +91,7 @@ fn certificate_mode_encrypts_for_the_certificate() {
     assert!(client.certs().remove(&keys.public_key_id));
     assert_eq!(
         client.certs().serials(),
-        [keys.platform_cert_serial.clone()]
+        [keys.platform_cert_serial.as_str()]
     );
     let enc = client.encryptor().unwrap();
     assert_eq!(enc.serial(), keys.platform_cert_serial);
