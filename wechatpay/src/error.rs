@@ -448,7 +448,7 @@ impl Error {
     /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
     /// # let client = sandbox.client()?;
     /// let e = client["v3/payscore/serviceorder"]
-    ///     .get(serde_json::json!({"query": {"out_order_no": "NONE", "service_id": "2002000000000558128851361561536", "appid": "wxd678efh567hg6787"}}))
+    ///     .get(serde_json::json!({"query": {"out_order_no": "NONE0001", "service_id": "2002000000000558128851361561536", "appid": "wxd678efh567hg6787"}}))
     ///     .unwrap_err();
     /// let api = e.api_error().unwrap();
     /// assert_eq!(api.status(), 404);
