@@ -135,9 +135,20 @@ fn request_exit_codes_follow_the_error_kind() {
         ],
     );
     assert_eq!(api.status.code(), Some(3));
+    // An error answer is never on stdout, where a script would take it
+    // for the result; stderr has the answer, marked, then one summary line.
+    assert!(api.stdout.is_empty(), "{api:?}");
     let err = String::from_utf8_lossy(&api.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("ORDER_NOT_EXIST"), "{err}");
+    let (answer, summary) = stderr_parts(&err);
+    assert!(
+        answer.starts_with("wechatpay: error answer:\nHTTP/1.1 404"),
+        "{err}"
+    );
+    assert!(answer.contains(r#""code":"ORDER_NOT_EXIST""#), "{err}");
+    assert!(
+        summary.starts_with("wechatpay: WeChat Pay answered 404 ORDER_NOT_EXIST"),
+        "{err}"
+    );
 
     let forged = request(
         &s,
@@ -148,6 +159,17 @@ fn request_exit_codes_follow_the_error_kind() {
         ],
     );
     assert_eq!(forged.status.code(), Some(4));
+    assert!(
+        forged.stdout.is_empty(),
+        "a forged answer never reaches stdout"
+    );
+    let err = String::from_utf8_lossy(&forged.stderr);
+    let (answer, summary) = stderr_parts(&err);
+    assert!(
+        answer.starts_with("wechatpay: UNVERIFIED answer, do not trust:\nHTTP/1.1 200"),
+        "{err}"
+    );
+    assert!(summary.contains("failed verification"), "{err}");
 
     let usage = request(&s, &["GET", "v3/x/{id}"]);
     assert_eq!(usage.status.code(), Some(2), "missing variable");
@@ -162,6 +184,33 @@ fn request_exit_codes_follow_the_error_kind() {
         ],
     );
     assert_eq!(dropped.status.code(), Some(1));
+    for (what, out) in [
+        ("usage", &usage),
+        ("bad json", &bad_json),
+        ("dropped", &dropped),
+    ] {
+        assert!(out.stdout.is_empty(), "{what}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{what}: no answer, one line: {err}");
+    }
+}
+
+/// A failed request's stderr: the answer it printed (if any), and the
+/// one-line summary that always ends it.
+fn stderr_parts(stderr: &str) -> (&str, &str) {
+    let (answer, summary) = stderr
+        .trim_end()
+        .rsplit_once('\n')
+        .unwrap_or_else(|| panic!("an answer and a summary: {stderr}"));
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|l| l.starts_with("wechatpay: "))
+            .count(),
+        2,
+        "the mark and the summary: {stderr}"
+    );
+    (answer, summary)
 }
 
 #[test]
@@ -300,8 +349,13 @@ fn certificates_download_writes_each_certificate() {
     let wrong = run("0123456789abcdef0123456789abcdef");
     assert_eq!(
         wrong.status.code(),
-        Some(1),
-        "a key that does not decrypt is a crypto error"
+        Some(2),
+        "a key that does not decrypt is a crypto error: the caller's configuration"
+    );
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        !err.contains("0123456789abcdef"),
+        "the key never shows: {err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

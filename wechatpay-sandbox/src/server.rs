@@ -158,7 +158,7 @@ async fn handle(
         .or_else(|| shared.sticky_fault())
         == Some(Fault::Truncate);
     let response = answer(req, shared, v2).await?;
-    if !truncate {
+    if !truncate && response.extensions().get::<CutShort>().is_none() {
         return Ok(response.map(http_body_util::Either::Left));
     }
     let (parts, body) = response.into_parts();
@@ -259,24 +259,41 @@ async fn answer(
         _ => {}
     }
 
-    if protocol == Protocol::V2 {
-        return Ok(answer_v2(&shared, &v2, &arrived, signature, stub));
+    let mut response = respond(&shared, &v2, &arrived, signature, stub, fault);
+    if fault == Some(Fault::Truncate) {
+        // Whichever asked for it (a stub's fault included), `handle` cuts it.
+        response.extensions_mut().insert(CutShort);
+    }
+    Ok(response)
+}
+
+/// Marks an answer to be sent short of its `Content-Length`.
+#[derive(Debug, Clone, Copy)]
+struct CutShort;
+
+/// The answer to an authenticated-or-not request, once `fault` is chosen.
+fn respond(
+    shared: &Shared,
+    v2: &V2,
+    arrived: &Arrived,
+    signature: Result<(), String>,
+    stub: Option<Stub>,
+    fault: Option<Fault>,
+) -> Response<Full<Bytes>> {
+    if arrived.protocol() == Protocol::V2 {
+        return answer_v2(shared, v2, arrived, signature, stub);
     }
     if let Err(why) = signature {
-        return Ok(signed(
-            &shared,
-            &Reply::error(401, "SIGN_ERROR", why),
-            fault,
-        ));
+        return signed(shared, &Reply::error(401, "SIGN_ERROR", why), fault);
     }
     if fault == Some(Fault::ServerError) {
-        return Ok(signed(&shared, &Reply::system_error(), fault));
+        return signed(shared, &Reply::system_error(), fault);
     }
     if let Some(stub) = stub {
-        return Ok(from_stub(&shared, &stub, fault));
+        return from_stub(shared, &stub, fault);
     }
-    let reply = route_v3(&shared, &arrived);
-    Ok(signed(&shared, &reply, fault))
+    let reply = route_v3(shared, arrived);
+    signed(shared, &reply, fault)
 }
 
 fn route_v3(shared: &Shared, a: &Arrived) -> Reply {
@@ -443,4 +460,53 @@ fn signed(shared: &Shared, reply: &Reply, fault: Option<Fault>) -> Response<Full
     shared
         .signer
         .sign(reply.status, content_type, body, &[], fault)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wechatpay::Options;
+
+    use crate::{Fault, Sandbox, Stub};
+
+    #[test]
+    fn truncate_cuts_the_answer_whoever_asks_for_it() {
+        let sandbox = Sandbox::start_blocking().unwrap();
+        let client = sandbox.client().unwrap();
+        let stub = || Stub::path("/v3/x").json(json!({"data": "0123456789abcdef"}));
+        type Arrange = fn(&Sandbox, Stub);
+        let cases: [(&str, Arrange, Options); 3] = [
+            (
+                "the header",
+                |s, stub| s.stub(stub),
+                Fault::Truncate.options(),
+            ),
+            (
+                "a stub",
+                |s, stub| s.stub(stub.fault(Fault::Truncate)),
+                Options::new(),
+            ),
+            (
+                "the sticky fault",
+                |s, stub| {
+                    s.stub(stub);
+                    s.set_fault(Some(Fault::Truncate));
+                },
+                Options::new(),
+            ),
+        ];
+        let mut ran = 0;
+        for (asked_by, arrange, options) in cases {
+            arrange(&sandbox, stub());
+            let e = client.chain("v3/x").get(options).unwrap_err();
+            assert!(e.is_body() && !e.is_before_send(), "{asked_by}: {e:?}");
+            sandbox.clear_stubs();
+            sandbox.set_fault(None);
+            ran += 1;
+        }
+        assert_eq!(ran, 3);
+        // The control: the same stub without the fault arrives whole.
+        sandbox.stub(stub());
+        assert!(client.chain("v3/x").get(()).is_ok());
+    }
 }

@@ -203,7 +203,12 @@ impl Stub {
     /// Spoils this stub's answers with `fault`.
     ///
     /// ```
-    /// let s = wechatpay_sandbox::Stub::any().fault(wechatpay_sandbox::Fault::BadSignature);
+    /// use wechatpay_sandbox::{Fault, Sandbox, Stub};
+    /// let sandbox = Sandbox::start_blocking()?;
+    /// sandbox.stub(Stub::path("/v3/certificates").json(serde_json::json!({"data": []})).fault(Fault::Truncate));
+    /// let e = sandbox.client()?.chain("v3/certificates").get(()).unwrap_err();
+    /// assert!(e.is_body(), "the answer was cut off: {e}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fault(mut self, fault: Fault) -> Self {
         self.fault = Some(fault);

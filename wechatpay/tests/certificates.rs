@@ -6,25 +6,20 @@ use std::time::{Duration, Instant};
 use wechatpay::{
     Error, VerificationFailure,
     certificates::{download, refresh_every},
-    middleware::{BoxFuture, Middleware, Next, Request},
 };
-use wechatpay_sandbox::{Sandbox, SigningMode};
+use wechatpay_sandbox::{Fault, Sandbox, SigningMode};
 
-/// Asks the sandbox for a fault on every request.
-struct WithFault(&'static str);
-
-impl Middleware for WithFault {
-    fn handle<'a>(
-        &'a self,
-        mut request: Request,
-        next: Next<'a>,
-    ) -> BoxFuture<'a, Result<wechatpay::Response, Error>> {
-        request.headers_mut().insert(
-            "Wechatpay-Sandbox-Fault",
-            http::HeaderValue::from_static(self.0),
-        );
-        next.run(request)
-    }
+/// The check an answer failed; panics unless it is a verification failure
+/// that keeps the answer.
+#[track_caller]
+fn verification_failure(err: &Error) -> &VerificationFailure {
+    assert!(err.is_verification(), "{err:?}");
+    assert_eq!(
+        err.status().map(|s| s.as_u16()),
+        Some(200),
+        "the answer is kept: {err:?}"
+    );
+    err.verification_failure().expect("the failed check")
 }
 
 #[tokio::test]
@@ -57,22 +52,15 @@ async fn a_reply_not_signed_by_the_downloaded_certificate_is_refused() {
         .start()
         .await
         .unwrap();
-    let client = sandbox
-        .client_builder()
-        .unwrap()
-        .middleware(WithFault("bad_signature"))
-        .build()
-        .unwrap();
+    let client = sandbox.client().unwrap();
+    sandbox.set_fault(Some(Fault::BadSignature));
     let err = download(&client, &sandbox.keys().apiv3_key)
         .await
         .unwrap_err();
     assert!(
         matches!(
-            err,
-            Error::Verification {
-                reason: VerificationFailure::BadSignature { .. },
-                ..
-            }
+            verification_failure(&err),
+            VerificationFailure::BadSignature { .. }
         ),
         "{err:?}"
     );
@@ -83,11 +71,8 @@ async fn a_reply_not_signed_by_the_downloaded_certificate_is_refused() {
         .unwrap_err();
     assert!(
         matches!(
-            err,
-            Error::Verification {
-                reason: VerificationFailure::UnknownSerial { .. },
-                ..
-            }
+            verification_failure(&err),
+            VerificationFailure::UnknownSerial { serial, .. } if *serial == sandbox.keys().public_key_id
         ),
         "{err:?}"
     );
@@ -104,15 +89,14 @@ async fn a_wrong_apiv3_key_is_a_crypto_error_and_a_short_one_a_config_error() {
     let err = download(&client, "0123456789abcdef0123456789abcdef")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Crypto(_)), "{err:?}");
+    assert!(err.is_crypto(), "{err:?}");
+    assert!(!err.is_before_send(), "the listing was downloaded: {err:?}");
     assert!(
         !err.to_string().contains("0123456789abcdef"),
         "the key never shows"
     );
-    assert!(matches!(
-        download(&client, "short").await,
-        Err(Error::Config(_))
-    ));
+    let err = download(&client, "short").await.unwrap_err();
+    assert!(err.is_config() && err.is_before_send(), "{err:?}");
 }
 
 #[test]

@@ -1,31 +1,71 @@
 //! Media upload: multipart on the wire, the signature over the meta JSON only.
 
-mod support;
+use serde_json::json;
+use wechatpay::{crypto::PrivateKey, formatter, util::media::MediaUtil};
+use wechatpay_sandbox::{RecordedRequest, Sandbox, SandboxKeys, Stub};
 
-use support::TestServer;
-use wechatpay::{Error, util::media::MediaUtil};
+/// A sandbox that answers uploads to `path` with a media ID, as WeChat Pay does.
+fn sandbox_for(path: &str) -> Sandbox {
+    let sandbox = Sandbox::start_blocking().unwrap();
+    sandbox.stub(
+        Stub::new("POST", path).json(
+            json!({"media_id": "H1ihR9JUtVj-J7CJqBUY5ZOrG_Je75H-rKhTG7FUmg9sxNTbRN54dFiUHnhg"}),
+        ),
+    );
+    sandbox
+}
+
+/// Whether `seen`'s `Authorization` signs exactly `text` as its body,
+/// checked here with the merchant's public key, apart from the sandbox.
+fn signed_over(keys: &SandboxKeys, seen: &RecordedRequest, text: &str) -> bool {
+    let auth = seen.header("Authorization").expect("an Authorization");
+    let params = auth
+        .strip_prefix("WECHATPAY2-SHA256-RSA2048 ")
+        .expect("the WeChat Pay scheme");
+    let get = |k: &str| {
+        params
+            .split(',')
+            .find_map(|p| p.strip_prefix(k)?.strip_prefix("=\"")?.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no {k} in {auth}"))
+    };
+    let message = formatter::request(
+        &seen.method,
+        &seen.target,
+        get("timestamp"),
+        get("nonce_str"),
+        text,
+    );
+    let merchant = PrivateKey::from_pem(&keys.merchant_private_key_pem)
+        .unwrap()
+        .public_key()
+        .unwrap();
+    merchant.verify(message, get("signature"))
+}
 
 #[test]
 fn upload_is_signed_over_meta_and_carries_the_file() {
-    let server = TestServer::start();
-    let client = server.client();
+    let sandbox = sandbox_for("/v3/merchant/media/upload");
+    let client = sandbox.client().unwrap();
     let png = b"\x89PNG\r\n\x1a\n not really an image".to_vec();
     let media = MediaUtil::new("logo.png", png.clone()).unwrap();
     client
         .chain("v3/merchant/media/upload")
         .post(media.options())
         .unwrap();
-    let seen = &server.seen()[0];
-    assert!(
-        seen.signature_ok,
+    let seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 1);
+    let seen = &seen[0];
+    assert_eq!(
+        seen.signature,
+        Ok(()),
         "signed over the meta JSON, as WeChat Pay checks it"
     );
+    assert!(signed_over(sandbox.keys(), seen, media.meta()));
     assert!(
-        seen.signed_message
-            .ends_with(&format!("{}\n", media.meta()))
+        !signed_over(sandbox.keys(), seen, &String::from_utf8_lossy(&seen.body)),
+        "not over the whole multipart body"
     );
-    let ct = seen.headers["content-type"].to_str().unwrap();
-    assert_eq!(ct, media.content_type());
+    assert_eq!(seen.header("Content-Type"), Some(media.content_type()));
     assert!(
         seen.body.windows(png.len()).any(|w| w == png.as_slice()),
         "file bytes on the wire"
@@ -37,7 +77,7 @@ fn upload_is_signed_over_meta_and_carries_the_file() {
 
 #[test]
 fn upload_from_a_file_path() {
-    let server = TestServer::start();
+    let sandbox = sandbox_for("/v3/marketing/favor/media/image-upload");
     let path = std::env::temp_dir().join(format!(
         "wechatpay-media-{}.jpg",
         wechatpay::formatter::nonce(6)
@@ -45,31 +85,35 @@ fn upload_from_a_file_path() {
     std::fs::write(&path, [0xFF, 0xD8, 0xFF, 0xE0]).unwrap();
     let media = MediaUtil::from_path(&format!("file://{}", path.display())).unwrap();
     std::fs::remove_file(&path).unwrap();
-    server
+    sandbox
         .client()
+        .unwrap()
         .chain("v3/marketing/favor/media/image-upload")
         .post(media.options())
         .unwrap();
-    let seen = &server.seen()[0];
-    assert!(seen.signature_ok);
-    assert!(String::from_utf8_lossy(&seen.body).contains("Content-Type: image/jpeg"));
+    let seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].signature, Ok(()));
+    assert!(String::from_utf8_lossy(&seen[0].body).contains("Content-Type: image/jpeg"));
 }
 
 #[test]
 fn an_upload_with_another_body_is_refused_before_sending() {
-    let server = TestServer::start();
-    let client = server.client();
+    let sandbox = sandbox_for("/v3/merchant/media/upload");
+    let client = sandbox.client().unwrap();
     let media = MediaUtil::new("a.png", vec![1]).unwrap();
     let mut both = media.options();
     both.as_map_mut()
         .insert("json".into(), serde_json::json!({}));
-    assert!(matches!(
-        client.chain("v3/merchant/media/upload").post(both),
-        Err(Error::Options(_))
-    ));
-    assert!(matches!(
-        client.chain("v2/x").post(media.options()),
-        Err(Error::Options(_) | Error::Config(_))
-    ));
-    assert!(server.seen().is_empty());
+    let e = client
+        .chain("v3/merchant/media/upload")
+        .post(both)
+        .unwrap_err();
+    assert!(e.is_options() && e.is_before_send(), "{e:?}");
+    let e = client.chain("v2/x").post(media.options()).unwrap_err();
+    assert!(
+        (e.is_options() || e.is_config()) && e.is_before_send(),
+        "{e:?}"
+    );
+    assert!(sandbox.requests().is_empty());
 }

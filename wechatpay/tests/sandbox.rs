@@ -27,9 +27,9 @@ use wechatpay::{
         Location, ModifyServiceOrder, PostDiscount, PostPayment, QueryServiceOrder, RiskFund,
         ServiceOrder, ServiceOrderNotification, SyncDetail, SyncServiceOrder, TimeRange,
     },
-    notify::NotifyVerifier,
+    notify::{Notification, NotifyVerifier},
 };
-use wechatpay_sandbox::{Fault, Sandbox, SandboxKeys, SigningMode};
+use wechatpay_sandbox::{Fault, Protocol, Sandbox, SandboxError, SandboxKeys, SigningMode, Stub};
 
 const APPID: &str = "wxd678efh567hg6787";
 const SERVICE_ID: &str = "2002000000000558128851361561536";
@@ -72,21 +72,65 @@ fn describe(e: &Error) -> String {
     }
 }
 
-/// A handle call's result as a client call's, so `expect_api` reads both.
-fn as_call(r: Result<(), wechatpay_sandbox::SandboxError>) -> Result<Response, Error> {
-    match r {
-        Ok(()) => Ok(Response::new(Bytes::new())),
-        Err(wechatpay_sandbox::SandboxError::Refused {
-            status,
-            code,
-            message,
-        }) => Err(Error::Api {
-            status: http::StatusCode::from_u16(status).unwrap(),
-            code: Some(code),
-            message: Some(message),
-            response: Box::new(Response::new(Bytes::new())),
-        }),
-        Err(other) => panic!("{other}"),
+/// A refusal in WeChat Pay's words: the status, `code` and `message` of a
+/// signed error answer to a client call, or of a control call the sandbox
+/// refused (the user's step in WeChat, which the real service would refuse
+/// with the same status and code).
+struct Refusal {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+impl Refusal {
+    /// WeChat Pay's error answer to a client call, and the answer itself.
+    /// Every sandbox answer is signed, so an unverified one is a failure too.
+    fn of_call(r: Result<Response, Error>) -> Result<(Refusal, Response), String> {
+        let e = match r {
+            Ok(r) => return Err(format!("succeeded: {} {}", r.status(), r.text())),
+            Err(e) => e,
+        };
+        let refusal = match e.api_error() {
+            Some(api) if api.is_verified() => Refusal {
+                status: api.status().as_u16(),
+                code: api.code().unwrap_or_default().to_string(),
+                message: api.message().unwrap_or_default().to_string(),
+            },
+            Some(_) => return Err(format!("an unverified error answer: {}", describe(&e))),
+            None => return Err(format!("not an error answer: {}", describe(&e))),
+        };
+        let response = e
+            .into_response()
+            .ok_or("an error answer without its answer")?;
+        Ok((refusal, response))
+    }
+
+    /// The sandbox's refusal of a control call.
+    fn of_control(r: Result<(), SandboxError>) -> Result<Refusal, String> {
+        match r {
+            Ok(()) => Err("the control call succeeded".into()),
+            Err(SandboxError::Refused {
+                status,
+                code,
+                message,
+            }) => Ok(Refusal {
+                status,
+                code,
+                message,
+            }),
+            Err(other) => Err(format!("not a refusal: {other}")),
+        }
+    }
+
+    /// `None` when this is `status` and `code` with a message mentioning `mentions`.
+    fn mismatch(&self, status: u16, code: &str, mentions: &str) -> Option<String> {
+        let Refusal {
+            status: s,
+            code: c,
+            message: m,
+        } = self;
+        (*s != status || c != code || !m.contains(mentions))
+            .then(|| format!("got {s} {c} `{m}`, expected {status} {code} mentioning `{mentions}`"))
     }
 }
 
@@ -98,76 +142,70 @@ fn ok(r: Result<Response, Error>) -> Response {
     }
 }
 
-/// `Error::Api`'s status, code, message and response; panics on anything else.
+/// WeChat Pay's signed error answer and the answer; panics on anything else.
 #[track_caller]
-fn api_error(r: Result<Response, Error>) -> (u16, String, String, Response) {
-    match r {
-        Err(Error::Api {
-            status,
-            code,
-            message,
-            response,
-        }) => (
-            status.as_u16(),
-            code.unwrap_or_default(),
-            message.unwrap_or_default(),
-            *response,
-        ),
-        Err(e) => panic!("expected Error::Api, got {}", describe(&e)),
-        Ok(r) => panic!(
-            "expected Error::Api, got {} {}",
-            r.status(),
-            r.text().into_owned()
-        ),
-    }
+fn api_error(r: Result<Response, Error>) -> (Refusal, Response) {
+    Refusal::of_call(r).unwrap_or_else(|why| panic!("expected an error answer, {why}"))
 }
 
-/// Asserts an `Error::Api` with this status and code whose message mentions `mentions`.
+/// Asserts a signed error answer with this status and code whose message
+/// mentions `mentions`, and returns the answer.
 #[track_caller]
 fn expect_api(r: Result<Response, Error>, status: u16, code: &str, mentions: &str) -> Response {
-    let (s, c, m, response) = api_error(r);
-    assert_eq!(
-        (s, c.as_str()),
-        (status, code),
-        "status and code (message: {m})"
-    );
-    assert!(
-        m.contains(mentions),
-        "the message `{m}` should mention `{mentions}`"
-    );
+    let (refusal, response) = api_error(r);
+    if let Some(why) = refusal.mismatch(status, code, mentions) {
+        panic!("{why}");
+    }
     response
 }
 
-/// The same, as a table row's verdict: `None` when it matches.
+/// Asserts the sandbox refused a control call with this status and code,
+/// with a message mentioning `mentions`.
+#[track_caller]
+fn expect_refused(r: Result<(), SandboxError>, status: u16, code: &str, mentions: &str) {
+    let refusal = Refusal::of_control(r).unwrap_or_else(|why| panic!("expected a refusal, {why}"));
+    if let Some(why) = refusal.mismatch(status, code, mentions) {
+        panic!("{why}");
+    }
+}
+
+/// The same as [`expect_api`], as a table row's verdict: `None` when it matches.
 fn api_mismatch(
     r: Result<Response, Error>,
     status: u16,
     code: &str,
     mentions: &str,
 ) -> Option<String> {
-    match r {
-        Err(Error::Api {
-            status: s,
-            code: c,
-            message: m,
-            ..
-        }) => {
-            let (c, m) = (c.unwrap_or_default(), m.unwrap_or_default());
-            (s.as_u16() != status || c != code || !m.contains(mentions)).then(|| {
-                format!("got {s} {c} `{m}`, expected {status} {code} mentioning `{mentions}`")
-            })
-        }
-        Err(e) => Some(format!("got {}", describe(&e))),
-        Ok(r) => Some(format!("succeeded: {} {}", r.status(), r.text())),
+    match Refusal::of_call(r) {
+        Ok((refusal, _)) => refusal.mismatch(status, code, mentions),
+        Err(why) => Some(why),
     }
 }
 
+/// The check a 2xx answer failed, and the unverified answer.
 #[track_caller]
 fn verification(r: Result<Response, Error>) -> (VerificationFailure, Response) {
     match r {
-        Err(Error::Verification { reason, response }) => (reason, *response),
-        Err(e) => panic!("expected Error::Verification, got {}", describe(&e)),
-        Ok(r) => panic!("expected Error::Verification, got {}", r.status()),
+        Err(e) if e.is_verification() => {
+            assert!(!e.is_api(), "{e:?}");
+            let reason = e.verification_failure().cloned().expect("the failed check");
+            (reason, e.into_response().expect("the unverified answer"))
+        }
+        Err(e) => panic!("expected a verification failure, got {}", describe(&e)),
+        Ok(r) => panic!("expected a verification failure, got {}", r.status()),
+    }
+}
+
+/// The check a callback failed; no call and so no answer is involved.
+#[track_caller]
+fn callback_failure(r: Result<Notification, Error>) -> VerificationFailure {
+    match r {
+        Err(e) if e.is_verification() => {
+            assert!(e.response().is_none(), "a callback has no answer: {e:?}");
+            e.verification_failure().cloned().expect("the failed check")
+        }
+        Err(e) => panic!("expected a callback verification failure, got {e:?}"),
+        Ok(n) => panic!("expected a callback verification failure, got {n:?}"),
     }
 }
 
@@ -286,7 +324,7 @@ fn complete_model(total: i64) -> CompleteServiceOrder {
 }
 
 fn create(client: &Client, base: &str, model: &CreateServiceOrder) -> ServiceOrder {
-    let r = ok(client[base].post(Options::new().json(model)));
+    let r = ok(client.chain(base).post(Options::new().json(model)));
     assert_eq!(r.status(), 200);
     r.json::<ServiceOrder>().expect("a ServiceOrder")
 }
@@ -309,7 +347,7 @@ fn query_partner(client: &Client, base: &str, out_order_no: &str) -> ServiceOrde
         sub_mchid: Some(SUB_MCHID.into()),
         ..Default::default()
     };
-    ok(client[base].get(Options::new().query(&q)))
+    ok(client.chain(base).get(Options::new().query(&q)))
         .json::<ServiceOrder>()
         .expect("a ServiceOrder")
 }
@@ -320,7 +358,9 @@ fn post(
     out_order_no: &str,
     body: &impl serde::Serialize,
 ) -> Result<Response, Error> {
-    client[template].post(Options::new().var("out_order_no", out_order_no).json(body))
+    client
+        .chain(template)
+        .post(Options::new().var("out_order_no", out_order_no).json(body))
 }
 
 /// The JSON create body of a direct order, for the validation tables.
@@ -522,12 +562,7 @@ fn lifecycle_create_confirm_complete_modify_pay_with_typed_models() {
         "INVALID_REQUEST",
         "USER_PAID",
     );
-    expect_api(
-        as_call(sandbox.user_pay(no)),
-        400,
-        "INVALID_REQUEST",
-        "USER_PAID",
-    );
+    expect_refused(sandbox.user_pay(no), 400, "INVALID_REQUEST", "USER_PAID");
 }
 
 #[test]
@@ -541,12 +576,7 @@ fn lifecycle_without_confirmation_complete_then_sync_order_paid() {
     let start_time = created.time_range.unwrap().start_time.unwrap();
     assert_ne!(start_time, "OnAccept");
     assert_eq!(start_time.len(), 14);
-    expect_api(
-        as_call(sandbox.user_confirm(no)),
-        400,
-        "INVALID_REQUEST",
-        "CREATED",
-    );
+    expect_refused(sandbox.user_confirm(no), 400, "INVALID_REQUEST", "CREATED");
 
     ok(post(
         &client,
@@ -588,12 +618,7 @@ fn lifecycle_without_confirmation_complete_then_sync_order_paid() {
         "INVALID_REQUEST",
         "USER_PAID",
     );
-    expect_api(
-        as_call(sandbox.user_pay(no)),
-        400,
-        "INVALID_REQUEST",
-        "USER_PAID",
-    );
+    expect_refused(sandbox.user_pay(no), 400, "INVALID_REQUEST", "USER_PAID");
 
     // A completion at 0 needs no collection at all.
     let free = "NOCONF00000002";
@@ -668,8 +693,8 @@ fn cancel_created_and_doing_orders() {
         "INVALID_REQUEST",
         "REVOKED",
     );
-    expect_api(
-        as_call(sandbox.user_confirm("CANCEL0000001")),
+    expect_refused(
+        sandbox.user_confirm("CANCEL0000001"),
         400,
         "INVALID_REQUEST",
         "REVOKED",
@@ -700,14 +725,14 @@ fn expire_turns_a_created_order_into_expired() {
     assert_eq!(expired.state, "EXPIRED");
     assert_eq!(sandbox.order("EXPIRE000001").unwrap()["state"], "EXPIRED");
 
-    expect_api(
-        as_call(sandbox.expire("EXPIRE000001")),
+    expect_refused(
+        sandbox.expire("EXPIRE000001"),
         400,
         "INVALID_REQUEST",
         "EXPIRED",
     );
-    expect_api(
-        as_call(sandbox.user_confirm("EXPIRE000001")),
+    expect_refused(
+        sandbox.user_confirm("EXPIRE000001"),
         400,
         "INVALID_REQUEST",
         "EXPIRED",
@@ -726,19 +751,14 @@ fn expire_turns_a_created_order_into_expired() {
         DIRECT,
         &create_model("EXPIRE000002", false, NOWHERE),
     );
-    expect_api(
-        as_call(sandbox.expire("EXPIRE000002")),
+    expect_refused(
+        sandbox.expire("EXPIRE000002"),
         400,
         "INVALID_REQUEST",
         "DOING",
     );
     assert_eq!(query_direct(&client, "EXPIRE000002").state, "DOING");
-    expect_api(
-        as_call(sandbox.expire("NOSUCHORDER1")),
-        404,
-        "ORDER_NOT_EXIST",
-        "",
-    );
+    expect_refused(sandbox.expire("NOSUCHORDER1"), 404, "ORDER_NOT_EXIST", "");
 }
 
 #[test]
@@ -748,7 +768,10 @@ fn create_is_idempotent_for_the_same_body_and_refuses_other_parameters() {
 
     // The answer is lost on the wire (the order is created all the same)...
     let lost = client[DIRECT].post(Fault::Drop.options().json(&model));
-    assert!(matches!(lost, Err(Error::Transport(_))), "{lost:?}");
+    assert!(
+        lost.as_ref().is_err_and(Error::is_outcome_unknown),
+        "the request went out, so the outcome is unknown: {lost:?}"
+    );
     // ...so the merchant retries with the same body and gets the same order.
     let first = create(&client, DIRECT, &model);
     let again = create(&client, DIRECT, &model);
@@ -884,8 +907,8 @@ fn partner_lifecycle_with_sub_mchid() {
         ..partner_model("PARTNER000003")
     };
     create(&client, PARTNER, &second);
-    expect_api(
-        as_call(sandbox.user_confirm("PARTNER000003")),
+    expect_refused(
+        sandbox.user_confirm("PARTNER000003"),
         400,
         "INVALID_REQUEST",
         "several sub_mchid",
@@ -986,8 +1009,8 @@ fn a_user_at_the_cashier_blocks_sync_until_paid() {
     let no = "CASHIER00001";
     create(&client, DIRECT, &create_model(no, false, NOWHERE));
     // Not payable yet.
-    expect_api(
-        as_call(sandbox.user_paying_at_cashier(no)),
+    expect_refused(
+        sandbox.user_paying_at_cashier(no),
         400,
         "INVALID_REQUEST",
         "DOING",
@@ -1100,13 +1123,16 @@ fn create_validation_rules() {
         (OVERSEA, vec![set("sub_mchid", SUB_MCHID), set("currency", long(17))], "currency must be 1 to 16"),
     ];
     let mut failures = Vec::new();
+    let mut ran = 0;
     for (route, edits, mentions) in &cases {
+        ran += 1;
         let body = edited(create_json(no), edits);
-        let r = client[*route].post(Options::new().json(&body));
+        let r = client.chain(route).post(Options::new().json(&body));
         if let Some(why) = api_mismatch(r, 400, "PARAM_ERROR", mentions) {
             failures.push(format!("{route} {edits:?}: {why}"));
         }
     }
+    assert_eq!(ran, 69, "every case ran");
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
@@ -1171,12 +1197,15 @@ fn query_validation_rules() {
         (PARTNER, json!({"out_order_no": "QUERY0000001", "service_id": SERVICE_ID, "sub_mchid": SUB_MCHID}), 404, "ORDER_NOT_EXIST", ""),
     ];
     let mut failures = Vec::new();
+    let mut ran = 0;
     for (route, query, status, code, mentions) in &cases {
-        let r = client[*route].get(Options::new().query(query));
+        ran += 1;
+        let r = client.chain(route).get(Options::new().query(query));
         if let Some(why) = api_mismatch(r, *status, code, mentions) {
             failures.push(format!("{route} {query}: {why}"));
         }
     }
+    assert_eq!(ran, 17, "every case ran");
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
@@ -1281,7 +1310,9 @@ fn complete_modify_cancel_sync_validation_rules() {
         (s, &sync, vec![set("detail.paid_amount", 50000)], "detail.paid_amount 50000 exceeds the amount still to pay 39900"),
     ];
     let mut failures = Vec::new();
+    let mut ran = 0;
     for (template, base, edits, mentions) in &cases {
+        ran += 1;
         let r = post(&client, template, no, &edited((*base).clone(), edits));
         if let Some(why) = api_mismatch(r, 400, "PARAM_ERROR", mentions) {
             failures.push(format!("{template} {edits:?}: {why}"));
@@ -1289,6 +1320,7 @@ fn complete_modify_cancel_sync_validation_rules() {
     }
     // The out_order_no in the path is checked too.
     for bad in ["ABC12", &long(33), "A B C D E F"] {
+        ran += 1;
         if let Some(why) = api_mismatch(
             post(&client, c, bad, &complete),
             400,
@@ -1298,6 +1330,7 @@ fn complete_modify_cancel_sync_validation_rules() {
             failures.push(format!("path out_order_no `{bad}`: {why}"));
         }
     }
+    assert_eq!(ran, 38 + 3, "every case ran");
     assert!(
         failures.is_empty(),
         "{} cases failed:\n{}",
@@ -1445,12 +1478,15 @@ fn state_conflicts_answer_invalid_request() {
         .map(|(_, no, _, _)| sandbox.order(no).unwrap())
         .collect();
     let mut failures = Vec::new();
+    let mut ran = 0;
     for (verb, no, body, mentions) in &cases {
+        ran += 1;
         let r = post(&client, &action(DIRECT, verb), no, body);
         if let Some(why) = api_mismatch(r, 400, "INVALID_REQUEST", mentions) {
             failures.push(format!("{verb} {no}: {why}"));
         }
     }
+    assert_eq!(ran, 17, "every case ran");
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
@@ -1495,31 +1531,28 @@ fn state_conflicts_answer_invalid_request() {
     assert_eq!(sandbox.order("STATEDOING01").unwrap()["state"], "DOING");
 
     // And the user-side calls.
-    expect_api(
-        as_call(sandbox.user_confirm("STATEDOING01")),
+    expect_refused(
+        sandbox.user_confirm("STATEDOING01"),
         400,
         "INVALID_REQUEST",
         "user_confirm needs a CREATED order",
     );
-    expect_api(
-        as_call(sandbox.user_pay("STATEDOING01")),
+    expect_refused(
+        sandbox.user_pay("STATEDOING01"),
         400,
         "INVALID_REQUEST",
         "user_pay needs a DONE order",
     );
-    expect_api(
-        as_call(sandbox.user_pay("NOSUCHORDER1")),
-        404,
-        "ORDER_NOT_EXIST",
-        "",
-    );
+    expect_refused(sandbox.user_pay("NOSUCHORDER1"), 404, "ORDER_NOT_EXIST", "");
 }
 
 #[test]
 fn unknown_orders_routes_and_methods() {
     let (_sandbox, client) = start();
     let cancel = json!({"appid": APPID, "service_id": SERVICE_ID, "reason": "r"});
+    let mut ran = 0;
     for verb in ["complete", "modify", "cancel", "sync"] {
+        ran += 1;
         let body = match verb {
             "complete" => serde_json::to_value(complete_model(39900)).unwrap(),
             "modify" => {
@@ -1537,6 +1570,7 @@ fn unknown_orders_routes_and_methods() {
             "",
         );
     }
+    assert_eq!(ran, 4, "every action ran");
 
     let r = client["v3/payscore/serviceorders"].get(());
     expect_api(r, 404, "NOT_FOUND", "/v3/payscore/serviceorders");
@@ -1552,7 +1586,8 @@ fn unknown_orders_routes_and_methods() {
     expect_api(r, 405, "METHOD_NOT_ALLOWED", "GET, POST");
     let r = client[DIRECT].delete(());
     expect_api(r, 405, "METHOD_NOT_ALLOWED", "GET, POST");
-    let r = client[action(DIRECT, "complete").as_str()]
+    let r = client
+        .chain(&action(DIRECT, "complete"))
         .get(Options::new().var("out_order_no", "ABCDEF123456"));
     expect_api(r, 405, "METHOD_NOT_ALLOWED", "POST");
     let r = client["v3/certificates"].post(Options::new().json(&json!({})));
@@ -1576,14 +1611,18 @@ fn malformed_bodies_are_param_errors() {
         ("", "the request body is empty"),
         (" \n\t", "the request body is empty"),
     ];
+    let mut ran = 0;
     for (body, mentions) in cases {
+        ran += 1;
         let r = client[DIRECT]
             .post(json!({"body": body, "headers": {"Content-Type": "application/json"}}));
         expect_api(r, 400, "PARAM_ERROR", mentions);
-        let r = client[action(DIRECT, "complete").as_str()]
+        let r = client
+            .chain(&action(DIRECT, "complete"))
             .post(json!({"out_order_no": "MALFORMED001", "body": body}));
         expect_api(r, 400, "PARAM_ERROR", mentions);
     }
+    assert_eq!(ran, 6, "every case ran");
     // A body past 1 MiB is refused before it is parsed.
     let huge = format!("{{\"attach\": \"{}\"}}", long(1 << 20));
     let r = client[DIRECT].post(json!({"body": huge}));
@@ -1643,6 +1682,7 @@ fn requests_the_sandbox_cannot_authenticate_get_a_signed_401() {
         ("another mchid", sandbox.client_builder().unwrap().mchid("1900000002"), "mchid `1900000002` is not known"),
         ("another serial", sandbox.client_builder().unwrap().serial("3775B6A45ACD588826D15E583A95F5DD00000002"), "serial_no `3775B6A45ACD588826D15E583A95F5DD00000002`"),
     ];
+    let mut ran = 0;
     for (what, builder, mentions) in clients {
         let client = builder.build().unwrap();
         for (i, r) in [
@@ -1652,16 +1692,10 @@ fn requests_the_sandbox_cannot_authenticate_get_a_signed_401() {
         .into_iter()
         .enumerate()
         {
-            let (status, code, message, response) = api_error(r);
-            assert_eq!(
-                (status, code.as_str()),
-                (401, "SIGN_ERROR"),
-                "{what} #{i}: {message}"
-            );
-            assert!(
-                message.contains(mentions),
-                "{what}: `{message}` should mention `{mentions}`"
-            );
+            let (refusal, response) = api_error(r);
+            if let Some(why) = refusal.mismatch(401, "SIGN_ERROR", mentions) {
+                panic!("{what} #{i}: {why}");
+            }
             // Even the refusal is signed by WeChat Pay's key.
             assert_signed(
                 keys,
@@ -1671,8 +1705,10 @@ fn requests_the_sandbox_cannot_authenticate_get_a_signed_401() {
             );
             let body: Value = response.json().unwrap();
             assert_eq!(body["code"], "SIGN_ERROR");
+            ran += 1;
         }
     }
+    assert_eq!(ran, 3 * 2, "two calls by each of three clients");
     assert!(
         sandbox.order("REFUSED00001").is_none(),
         "a refused create creates nothing"
@@ -1687,23 +1723,43 @@ async fn raw(
     body: &str,
     authorization: Option<String>,
 ) -> (u16, http::HeaderMap, Bytes) {
-    let mut request = reqwest::Client::new()
-        .request(
-            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-            format!("{}{}", base.trim_end_matches('/'), target),
-        )
-        .header("Accept", "application/json")
-        .body(body.to_string());
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("Accept", "application/json");
     if !body.is_empty() {
         request = request.header("Content-Type", "application/json");
     }
     if let Some(a) = authorization {
         request = request.header("Authorization", a);
     }
-    let response = request.send().await.expect("the sandbox answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (status, headers, response.bytes().await.unwrap())
+    send_raw(base, request, body).await
+}
+
+/// Sends `request` over a fresh HTTP/1.1 connection to the sandbox at `base`.
+async fn send_raw(
+    base: &str,
+    request: http::request::Builder,
+    body: &str,
+) -> (u16, http::HeaderMap, Bytes) {
+    let base: http::Uri = base.parse().unwrap();
+    let authority = base.authority().expect("host:port").as_str().to_string();
+    let stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = request
+        .header("Host", authority)
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap();
+    let response = sender
+        .send_request(request)
+        .await
+        .expect("the sandbox answers");
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    (parts.status.as_u16(), parts.headers, body)
 }
 
 /// An `Authorization` for the sandbox's merchant, signed over `signed`.
@@ -1765,7 +1821,9 @@ async fn raw_requests_unsigned_or_badly_signed_get_a_signed_401() {
         ("another method", "GET", "", authorization(&keys, ("POST", target, ""), now, "n0nce"), "does not verify"),
         ("another body", "POST", &create, authorization(&keys, ("POST", path, "{}"), now, "n0nce"), "does not verify"),
     ];
+    let mut ran = 0;
     for (what, method, body, auth, mentions) in cases {
+        ran += 1;
         let t = if method == "POST" { path } else { target };
         let (status, headers, answer) = raw(&base, method, t, body, Some(auth)).await;
         let v: Value = serde_json::from_slice(&answer).unwrap();
@@ -1780,6 +1838,7 @@ async fn raw_requests_unsigned_or_badly_signed_get_a_signed_401() {
         );
         assert_signed(&keys, &headers, &answer, &keys.public_key_id);
     }
+    assert_eq!(ran, 10, "every case ran");
     assert!(sandbox.order("RAWSIGNED001").is_none());
 
     // A fault header does not get past authentication.
@@ -1788,15 +1847,9 @@ async fn raw_requests_unsigned_or_badly_signed_get_a_signed_401() {
 }
 
 async fn raw_with_fault(base: &str, fault: &str) -> (u16, http::HeaderMap, Bytes) {
-    let r = reqwest::Client::new()
-        .get(format!("{base}v3/certificates"))
-        .header("Wechatpay-Sandbox-Fault", fault)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    (status, headers, r.bytes().await.unwrap())
+    let request =
+        http::Request::get("/v3/certificates").header(wechatpay_sandbox::FAULT_HEADER, fault);
+    send_raw(base, request, "").await
 }
 
 // ---------------------------------------------------------------------------
@@ -1808,6 +1861,7 @@ fn each_fault_surfaces_as_the_right_error() {
     let (sandbox, client) = start();
     let keys = sandbox.keys();
 
+    let mut ran = 0;
     for fault in [
         Fault::BadSignature,
         Fault::GarbageSignature,
@@ -1870,7 +1924,9 @@ fn each_fault_surfaces_as_the_right_error() {
             }
             _ => panic!("{fault:?} gave {reason:?}"),
         }
+        ran += 1;
     }
+    assert_eq!(ran, 6, "every signature fault ran");
 
     expect_api(
         client["v3/certificates"].get(Fault::ServerError.options()),
@@ -1879,10 +1935,16 @@ fn each_fault_surfaces_as_the_right_error() {
         "",
     );
 
-    for fault in [Fault::Drop, Fault::Truncate] {
-        let r = client["v3/certificates"].get(fault.options());
-        assert!(matches!(r, Err(Error::Transport(_))), "{fault:?}: {r:?}");
-    }
+    // The connection closes after the request: it may have been carried out.
+    let r = client["v3/certificates"].get(Fault::Drop.options());
+    assert!(r.as_ref().is_err_and(Error::is_outcome_unknown), "{r:?}");
+    // The answer stops short of its Content-Length: an answer, cut off.
+    let r = client["v3/certificates"].get(Fault::Truncate.options());
+    assert!(
+        r.as_ref()
+            .is_err_and(|e| e.is_body() && !e.is_before_send()),
+        "{r:?}"
+    );
 
     // Signed in certificate mode: this client trusts the certificate too.
     let r = ok(client["v3/certificates"].get(Fault::CertificateSerial.options()));
@@ -1931,7 +1993,11 @@ fn slow_fault_trips_the_timeout_option_and_otherwise_arrives_late() {
     let (sandbox, client) = start();
     let started = Instant::now();
     let r = client["v3/certificates"].get(Fault::Slow.options().set("timeout", 0.5));
-    assert!(matches!(r, Err(Error::Transport(_))), "{r:?}");
+    assert!(
+        r.as_ref()
+            .is_err_and(|e| e.is_timeout() && e.is_outcome_unknown()),
+        "sent, never answered in time: {r:?}"
+    );
     assert!(
         started.elapsed() < Duration::from_millis(2500),
         "timed out after {:?}",
@@ -2024,7 +2090,7 @@ fn certificates_decrypt_to_the_platform_certificate_that_verifies_certificate_mo
     assert!(certificate.verify(&message, header(h, "Wechatpay-Signature")));
     assert!(!certificate.verify(format!("{message}x"), header(h, "Wechatpay-Signature")));
     // Errors are signed in certificate mode too.
-    let (_, _, _, response) = api_error(cert_client["v3/nowhere"].get(()));
+    let (_, response) = api_error(cert_client["v3/nowhere"].get(()));
     assert_eq!(header(response.headers(), "Wechatpay-Serial"), serial);
 
     // The same client does not know the default sandbox's public-key ID.
@@ -2133,7 +2199,8 @@ async fn callbacks_are_signed_encrypted_and_verifiable() {
     sandbox.user_confirm(no).unwrap();
     let confirmed = next_callback(&mut rx).await;
     let complete = complete_model(39900);
-    let r = client[action(DIRECT, "complete").as_str()]
+    let r = client
+        .chain(&action(DIRECT, "complete"))
         .post_async(Options::new().var("out_order_no", no).json(&complete))
         .await;
     ok(r);
@@ -2197,9 +2264,9 @@ async fn callbacks_are_signed_encrypted_and_verifiable() {
     // Replays are refused.
     let again = verifier.handle(&confirmed.headers, &confirmed.body);
     let nonce = header(&confirmed.headers, "Wechatpay-Nonce").to_string();
-    assert!(
-        matches!(&again, Err(Error::Callback(VerificationFailure::Replayed(n))) if *n == nonce),
-        "{again:?}"
+    assert_eq!(
+        callback_failure(again),
+        VerificationFailure::Replayed(nonce)
     );
 
     // A tampered body fails verification.
@@ -2208,30 +2275,24 @@ async fn callbacks_are_signed_encrypted_and_verifiable() {
         .unwrap()
         .replace("USER_PAID", "USER_PAIX");
     let r = fresh.handle(&paid.headers, tampered.as_bytes());
+    let reason = callback_failure(r);
     assert!(
-        matches!(
-            r,
-            Err(Error::Callback(VerificationFailure::BadSignature { .. }))
-        ),
-        "{r:?}"
+        matches!(reason, VerificationFailure::BadSignature { .. }),
+        "{reason:?}"
     );
     // So does a callback whose signer nobody trusts.
     let untrusting = NotifyVerifier::new(CertStore::default(), &keys.apiv3_key).unwrap();
     let r = untrusting.handle(&paid.headers, &paid.body);
+    let reason = callback_failure(r);
     assert!(
-        matches!(
-            r,
-            Err(Error::Callback(VerificationFailure::UnknownSerial { .. }))
-        ),
-        "{r:?}"
+        matches!(reason, VerificationFailure::UnknownSerial { .. }),
+        "{reason:?}"
     );
     // And another APIv3 key cannot read it.
     let wrong_key =
         NotifyVerifier::new(client.certs().clone(), "0123456789abcdef0123456789abcdef").unwrap();
-    assert!(matches!(
-        wrong_key.handle(&paid.headers, &paid.body),
-        Err(Error::Crypto(_))
-    ));
+    let r = wrong_key.handle(&paid.headers, &paid.body);
+    assert!(r.as_ref().is_err_and(Error::is_crypto), "{r:?}");
 
     assert!(rx.try_recv().is_err(), "exactly two callbacks");
     assert_eq!(sandbox.callbacks_delivered(), 2);
@@ -2294,7 +2355,8 @@ async fn callbacks_never_go_to_non_loopback_urls() {
             .post_async(Options::new().json(&create_model(&no, true, url)))
             .await);
         sandbox.user_confirm(&no).unwrap();
-        let r = client[action(DIRECT, "complete").as_str()]
+        let r = client
+            .chain(&action(DIRECT, "complete"))
             .post_async(
                 Options::new()
                     .var("out_order_no", no.as_str())
@@ -2304,6 +2366,13 @@ async fn callbacks_never_go_to_non_loopback_urls() {
         ok(r);
         sandbox.user_pay(&no).unwrap();
     }
+    let paid = (0..elsewhere.len())
+        .filter(|i| {
+            sandbox.order(&format!("FARAWAY00000{i}")).unwrap()["collection"]["state"]
+                == "USER_PAID"
+        })
+        .count();
+    assert_eq!(paid, 5, "every far-away order went all the way to paid");
     // A loopback order after them is delivered, and is the only one.
     let url = format!("http://127.0.0.1:{port}/notify");
     ok(client[DIRECT]
@@ -2391,7 +2460,8 @@ async fn control_calls_over_unsigned_http() {
     // Paying at the cashier, then paying.
     let (status, _, _) = control(&base, "POST", &path("pay")).await;
     assert_eq!(status, 400, "nothing to pay before completion");
-    let r = client[action(DIRECT, "complete").as_str()]
+    let r = client
+        .chain(&action(DIRECT, "complete"))
         .post_async(
             Options::new()
                 .var("out_order_no", no)
@@ -2401,7 +2471,8 @@ async fn control_calls_over_unsigned_http() {
     ok(r);
     assert_eq!(control(&base, "POST", &path("paying")).await.0, 204);
     let sync = json!({"appid": APPID, "service_id": SERVICE_ID, "type": "Order_Paid", "detail": {"paid_time": "20091225091210"}});
-    let r = client[action(DIRECT, "sync").as_str()]
+    let r = client
+        .chain(&action(DIRECT, "sync"))
         .post_async(Options::new().var("out_order_no", no).json(&sync))
         .await;
     expect_api(r, 400, "INVALID_REQUEST", "cashier");
@@ -2432,7 +2503,9 @@ async fn control_calls_over_unsigned_http() {
         ("POST", "/sandbox/payscore/CONTROL00002", 404, "NOT_FOUND"),
         ("POST", "/sandbox/payscore/CONTROL00002/confirm", 400, "INVALID_REQUEST"),
     ];
+    let mut ran = 0;
     for (method, path, status, code) in cases {
+        ran += 1;
         let (s, headers, body) = control(&base, method, path).await;
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
@@ -2442,6 +2515,7 @@ async fn control_calls_over_unsigned_http() {
         );
         assert_signed(&keys, &headers, &body, &keys.public_key_id);
     }
+    assert_eq!(ran, 5, "every case ran");
     assert_eq!(sandbox.order("CONTROL00002").unwrap()["state"], "EXPIRED");
 }
 
@@ -2453,4 +2527,198 @@ async fn dropping_the_handle_closes_kept_alive_connections_too() {
     drop(sandbox);
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(client.chain("v3/certificates").get_async(()).await.is_err());
+}
+
+// ---------------------------------------------------------------------------
+// 8. The sandbox as a test double: any runtime, the request log, stubs, faults
+// ---------------------------------------------------------------------------
+
+/// A blocking verb inside a current-thread runtime (the one `#[tokio::test]`
+/// gives) must neither deadlock on the runtime it blocks nor starve the
+/// sandbox, which runs on a thread of its own. A hang would take the
+/// client's whole timeout; nothing here waits that long for it.
+#[tokio::test]
+async fn a_blocking_call_from_a_current_thread_runtime_does_not_hang() {
+    let sandbox = Sandbox::start().await.expect("the sandbox starts");
+    let client = sandbox.client().unwrap();
+    let started = Instant::now();
+    let r = client.chain("v3/certificates").get(());
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "a blocking call on a current-thread runtime took {took:?}: {r:?}"
+    );
+    assert_eq!(ok(r).status(), 200);
+    // The runtime it blocked is still usable, and so is the async twin.
+    let r = ok(client.chain("v3/certificates").get_async(()).await);
+    assert_eq!(r.status(), 200);
+    assert_eq!(sandbox.take_requests().len(), 2);
+}
+
+#[test]
+fn the_request_log_sees_each_call_once_with_its_signature_checked() {
+    let (sandbox, client) = start();
+    let model = create_model("REQLOG000001", true, NOWHERE);
+    ok(client["v3/certificates"].get(()));
+    create(&client, DIRECT, &model);
+    query_direct(&client, "REQLOG000001");
+    let micropay = json!({"xml": {
+        "appid": APPID, "mch_id": sandbox.keys().mchid, "body": "商品", "out_trade_no": "REQLOG000002",
+        "total_fee": 1, "spbill_create_ip": "127.0.0.1", "auth_code": "134567890123456789",
+    }});
+    ok(client["v2/pay/micropay"].post(micropay));
+
+    assert_eq!(sandbox.requests().len(), 4, "requests() only looks");
+    let seen = sandbox.take_requests();
+    let calls: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|r| (r.method.as_str(), r.target.split('?').next().unwrap()))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("GET", "/v3/certificates"),
+            ("POST", "/v3/payscore/serviceorder"),
+            ("GET", "/v3/payscore/serviceorder"),
+            ("POST", "/pay/micropay"),
+        ]
+    );
+    for r in &seen {
+        assert_eq!(r.signature, Ok(()), "{} {}", r.method, r.target);
+    }
+    let protocols: Vec<Protocol> = seen.iter().map(|r| r.protocol).collect();
+    assert_eq!(
+        protocols,
+        [Protocol::V3, Protocol::V3, Protocol::V3, Protocol::V2]
+    );
+    assert_eq!(seen[1].json(), Some(serde_json::to_value(&model).unwrap()));
+    assert!(seen[2].target.contains("out_order_no=REQLOG000001"));
+    assert!(
+        seen[0]
+            .header("Authorization")
+            .is_some_and(|a| a.starts_with("WECHATPAY2-SHA256-RSA2048 ")),
+        "{:?}",
+        seen[0].headers
+    );
+    assert!(seen[3].body.starts_with(b"<xml>"));
+    assert!(sandbox.take_requests().is_empty(), "taking empties the log");
+
+    // A request the sandbox refuses is logged too, with why.
+    let stranger = sandbox
+        .client_builder()
+        .unwrap()
+        .mchid("1900000002")
+        .build()
+        .unwrap();
+    expect_api(
+        stranger["v3/certificates"].get(()),
+        401,
+        "SIGN_ERROR",
+        "1900000002",
+    );
+    let seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 1);
+    let why = seen[0].signature.as_ref().unwrap_err();
+    assert!(why.contains("mchid `1900000002`"), "{why}");
+}
+
+#[test]
+fn stubs_and_sticky_faults_as_a_client_sees_them() {
+    let (sandbox, client) = start();
+
+    // A signed 500 SYSTEM_ERROR, once: WeChat Pay's own words.
+    sandbox.stub(
+        Stub::new("GET", "/v3/certificates")
+            .status(500)
+            .json(json!({"code": "SYSTEM_ERROR", "message": "系统繁忙"}))
+            .times(1),
+    );
+    let e = client["v3/certificates"].get(()).unwrap_err();
+    assert!(e.is_api() && !e.is_before_send(), "{e:?}");
+    let api = e.api_error().unwrap();
+    assert_eq!(api.status(), 500);
+    assert_eq!(api.code(), Some("SYSTEM_ERROR"));
+    assert_eq!(api.message(), Some("系统繁忙"));
+    assert!(api.is_verified(), "the stub's answer is signed");
+    assert!(
+        api.request_id()
+            .is_some_and(|id| id.starts_with("sandbox-"))
+    );
+    assert!(e.to_string().starts_with("WeChat Pay answered 500"), "{e}");
+    // Used up: the route answers again.
+    ok(client["v3/certificates"].get(()));
+
+    // A 2xx whose signature is broken is not trusted, whatever it says.
+    let path = "/v3/pay/transactions/id/4200000001";
+    sandbox.stub(
+        Stub::new("GET", path)
+            .json(json!({"trade_state": "SUCCESS"}))
+            .fault(Fault::BadSignature),
+    );
+    let (reason, response) = verification(client["v3/pay/transactions/id/4200000001"].get(()));
+    assert!(
+        matches!(reason, VerificationFailure::BadSignature { .. }),
+        "{reason:?}"
+    );
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body().as_ref(), br#"{"trade_state":"SUCCESS"}"#);
+    sandbox.clear_stubs();
+    expect_api(
+        client["v3/pay/transactions/id/4200000001"].get(()),
+        404,
+        "NOT_FOUND",
+        path,
+    );
+
+    // An unsigned error answer is an error answer, but never WeChat Pay's word.
+    sandbox.stub(
+        Stub::any()
+            .status(401)
+            .json(json!({"code": "SIGN_ERROR", "message": "forged"}))
+            .fault(Fault::MissingHeaders),
+    );
+    let e = client["v3/certificates"].get(()).unwrap_err();
+    assert!(e.is_api() && !e.is_verification(), "{e:?}");
+    let api = e.api_error().unwrap();
+    assert_eq!(
+        (api.status().as_u16(), api.code()),
+        (401, Some("SIGN_ERROR"))
+    );
+    assert!(!api.is_verified());
+    let text = e.to_string();
+    assert!(!text.starts_with("WeChat Pay answered"), "{text}");
+    assert!(
+        text.contains("401") && text.contains("SIGN_ERROR"),
+        "{text}"
+    );
+    assert!(
+        api_mismatch(client["v3/certificates"].get(()), 401, "SIGN_ERROR", "")
+            .is_some_and(|why| why.contains("unverified")),
+        "the helpers refuse an unverified error answer too"
+    );
+    sandbox.clear_stubs();
+
+    // A sticky fault spoils every answer, routes' and errors' alike, until lifted.
+    sandbox.set_fault(Some(Fault::StaleTimestamp));
+    for _ in 0..2 {
+        let (reason, _) = verification(client["v3/certificates"].get(()));
+        assert!(
+            matches!(reason, VerificationFailure::StaleTimestamp { .. }),
+            "{reason:?}"
+        );
+    }
+    let e = client[DIRECT]
+        .get(json!({"query": {"out_order_no": "NOSUCHORDER1", "service_id": SERVICE_ID, "appid": APPID}}))
+        .unwrap_err();
+    let api = e.api_error().expect("still an error answer");
+    assert_eq!(
+        (api.status().as_u16(), api.code(), api.is_verified()),
+        (404, Some("ORDER_NOT_EXIST"), false)
+    );
+    sandbox.set_fault(None);
+    ok(client["v3/certificates"].get(()));
+
+    let seen = sandbox.take_requests();
+    assert_eq!(seen.len(), 10, "each call reached the sandbox once");
+    assert!(seen.iter().all(|r| r.signature.is_ok()));
 }
