@@ -529,7 +529,8 @@ fn a_panic_in_a_layer_reaches_every_caller_as_a_panic() {
         .middleware(Panics)
         .build()
         .unwrap();
-    let calls: [(&str, Box<dyn Fn(&wechatpay::Client)>); 4] = [
+    type Call = Box<dyn Fn(&wechatpay::Client)>;
+    let calls: [(&str, Call); 4] = [
         (
             "blocking",
             Box::new(|c| drop(c.chain("v3/certificates").get(()))),
@@ -597,7 +598,8 @@ fn errors_before_sending_say_nothing_was_sent() {
         .signer(BrokenSigner)
         .build()
         .unwrap();
-    let cases: Vec<(&str, Error, fn(&Error) -> bool)> = vec![
+    type Case = (&'static str, Error, fn(&Error) -> bool);
+    let cases: Vec<Case> = vec![
         (
             "options",
             client.chain("v3/x").post(json!({"body": 1})).unwrap_err(),
