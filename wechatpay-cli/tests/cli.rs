@@ -66,10 +66,14 @@ fn request(s: &Running, args: &[&str]) -> std::process::Output {
         )
         .env(
             "WECHATPAY_CERTS",
+            // Both keys, as a merchant mid-migration has them: the listing
+            // is signed with the platform certificate, the rest with the key.
             format!(
-                "{}={}",
+                "{}={},{}={}",
                 json["public_key_id"].as_str().unwrap(),
-                s.dir.join("platform_public_key.pem").display()
+                s.dir.join("platform_public_key.pem").display(),
+                json["platform_cert_serial"].as_str().unwrap(),
+                s.dir.join("platform_cert.pem").display()
             ),
         )
         .env("WECHATPAY_BASE_URI", &s.base_uri)

@@ -293,6 +293,15 @@ fn respond(
         return from_stub(shared, &stub, fault);
     }
     let reply = route_v3(shared, arrived);
+    if arrived.path == "/v3/certificates" && reply.status == 200 {
+        let body = reply_body(&reply);
+        return shared.signer.sign_as_certificate(
+            200,
+            Some("application/json; charset=utf-8"),
+            body,
+            fault,
+        );
+    }
     signed(shared, &reply, fault)
 }
 

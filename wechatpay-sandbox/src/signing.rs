@@ -26,9 +26,34 @@ pub(crate) struct AnswerSigner {
 }
 
 impl AnswerSigner {
-    /// Signs an answer, then applies `fault`.
+    /// Signs an answer with the mode's key, then applies `fault`.
     pub(crate) fn sign(
         &self,
+        status: u16,
+        content_type: Option<&str>,
+        body: Bytes,
+        extra: &[(String, String)],
+        fault: Option<Fault>,
+    ) -> Response<Full<Bytes>> {
+        self.sign_as(&self.serial, status, content_type, body, extra, fault)
+    }
+
+    /// Signs as the platform certificate whatever the mode: WeChat Pay signs
+    /// the certificate listing so, which lets a downloader verify it with
+    /// what it downloads.
+    pub(crate) fn sign_as_certificate(
+        &self,
+        status: u16,
+        content_type: Option<&str>,
+        body: Bytes,
+        fault: Option<Fault>,
+    ) -> Response<Full<Bytes>> {
+        self.sign_as(&self.cert_serial, status, content_type, body, &[], fault)
+    }
+
+    fn sign_as(
+        &self,
+        serial: &str,
         status: u16,
         content_type: Option<&str>,
         body: Bytes,
@@ -47,7 +72,7 @@ impl AnswerSigner {
             formatter::joined_bytes(&[ts.as_bytes(), nonce.as_bytes(), &body])
         };
         let mut signature = self.key.sign(message).unwrap_or_default();
-        let mut serial = self.serial.clone();
+        let mut serial = serial.to_string();
         match fault {
             Some(Fault::GarbageSignature) => signature = "not*base64*at*all".into(),
             Some(Fault::SignTest) => signature = format!("WECHATPAY/SIGNTEST/{signature}"),

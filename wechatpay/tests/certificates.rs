@@ -64,18 +64,27 @@ async fn a_reply_not_signed_by_the_downloaded_certificate_is_refused() {
         ),
         "{err:?}"
     );
-    // In public-key mode the reply names the PUB_KEY_ID, which no downloaded certificate is.
-    let sandbox = Sandbox::start().await.unwrap();
-    let err = download(&sandbox.client().unwrap(), &sandbox.keys().apiv3_key)
+    // A listing signed under a serial none of its certificates has.
+    sandbox.set_fault(Some(Fault::UnknownSerial));
+    let err = download(&client, &sandbox.keys().apiv3_key)
         .await
         .unwrap_err();
     assert!(
         matches!(
             verification_failure(&err),
-            VerificationFailure::UnknownSerial { serial, .. } if *serial == sandbox.keys().public_key_id
+            VerificationFailure::UnknownSerial { serial, .. } if serial.starts_with("PUB_KEY_ID_UNKNOWN")
         ),
         "{err:?}"
     );
+    // WeChat Pay signs the listing with a platform certificate in every
+    // mode, and so does the sandbox: a public-key-mode sandbox's listing
+    // verifies with what it lists.
+    let sandbox = Sandbox::start().await.unwrap();
+    let certs = download(&sandbox.client().unwrap(), &sandbox.keys().apiv3_key)
+        .await
+        .unwrap();
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0].serial_no, sandbox.keys().platform_cert_serial);
 }
 
 #[tokio::test]

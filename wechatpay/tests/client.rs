@@ -899,6 +899,8 @@ fn keyless(s: &Sandbox) -> Builder {
 #[test]
 fn a_client_without_a_key_builds_only_with_a_replacement_signer() {
     let s = sandbox();
+    // Signed with the public key, the only key these clients may trust.
+    s.stub(Stub::path("/v3/ping").json(json!({})));
     let err = keyless(&s).build().unwrap_err();
     assert!(
         err.is_config() && err.to_string().contains("private_key"),
@@ -911,7 +913,7 @@ fn a_client_without_a_key_builds_only_with_a_replacement_signer() {
         .signer(Remote(key.clone(), used.clone()))
         .build()
         .unwrap();
-    client.chain("v3/certificates").get(()).unwrap();
+    client.chain("v3/ping").get(()).unwrap();
     assert_eq!(used.load(Ordering::SeqCst), 1);
     assert!(s.take_requests()[0].signature.is_ok());
 
@@ -941,7 +943,7 @@ fn a_client_without_a_key_builds_only_with_a_replacement_signer() {
         })
         .build()
         .unwrap();
-    let e = replaced.chain("v3/certificates").get(()).unwrap_err();
+    let e = replaced.chain("v3/ping").get(()).unwrap_err();
     assert_eq!(
         e.api_error().unwrap().code(),
         Some("SIGN_ERROR"),
@@ -1041,20 +1043,22 @@ fn redirects_are_not_followed() {
 #[test]
 fn certs_can_change_while_serving() {
     let s = sandbox();
+    // Signed with the public key, the only key these clients may trust.
+    s.stub(Stub::path("/v3/ping").json(json!({})));
     let client = s.client().unwrap();
     let id = s.keys().public_key_id.clone();
-    assert!(client.chain("v3/certificates").get(()).is_ok());
+    assert!(client.chain("v3/ping").get(()).is_ok());
     let key = client.certs().get(&id).unwrap();
     client
         .certs()
         .replace_all(vec![("OTHER".to_string(), key.clone())]);
-    let e = client.chain("v3/certificates").get(()).unwrap_err();
+    let e = client.chain("v3/ping").get(()).unwrap_err();
     assert!(matches!(
         e.verification_failure(),
         Some(VerificationFailure::UnknownSerial { .. })
     ));
     client.certs().insert(id, key);
-    assert!(client.chain("v3/certificates").get(()).is_ok());
+    assert!(client.chain("v3/ping").get(()).is_ok());
 }
 
 #[test]
