@@ -57,6 +57,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `rustcrypto` | no | RSA on the pure-Rust `rsa` crate instead of aws-lc-rs |
+//! | `tracing` | no | a span a call (`wechatpay.request`) and events for retries, failovers and certificate refreshes |
 #![warn(missing_docs)]
 
 mod builder;
@@ -78,6 +79,7 @@ mod runtime;
 mod sensitive;
 mod signature;
 mod template;
+mod trace;
 pub mod transformer;
 mod transport;
 pub mod util;

@@ -12,6 +12,7 @@ use crate::{
     middleware::{Layer, Next, Verified},
     request::{self, Defaults, Request, context_of},
     template::{Template, cache::TemplateCache},
+    trace,
     transport::Transport,
 };
 
@@ -47,10 +48,16 @@ impl Pipeline {
         let progress = context_of(&request)
             .map(|c| c.progress.clone())
             .unwrap_or_default();
-        match Next::new(&self.layers, &self.transport).run(request).await {
+        let span = trace::CallSpan::start(&request);
+        let result = span
+            .within(Next::new(&self.layers, &self.transport).run(request))
+            .await;
+        let result = match result {
             Ok(response) => finish(response).map_err(|e| e.reached(progress.get())),
             Err(e) => Err(e.reached(progress.get())),
-        }
+        };
+        span.finish(&result, progress.attempts());
+        result
     }
 }
 

@@ -123,6 +123,7 @@ impl Watched {
 
     async fn download_now(&self) {
         let outcome = download(&self.client, &self.apiv3_key).await;
+        crate::trace::refresh(self.client.mchid(), outcome.as_ref().map(Vec::len));
         let next = {
             let mut s = locked(&self.status);
             let every = self

@@ -29,7 +29,7 @@ use std::{
 use http::Method;
 
 use super::{BoxFuture, Middleware, Next, clone_request};
-use crate::{Error, Response, request::Request};
+use crate::{Error, Response, request::Request, trace};
 
 /// The first pause; each next one doubles, with jitter.
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
@@ -282,6 +282,20 @@ impl Middleware for Retry {
                 };
                 attempt += 1;
                 paused += pause;
+                if let Err(why) = &result {
+                    if pause.is_zero() {
+                        if let Some((primary, backup)) = &self.hosts {
+                            let (from, to) = if on_backup {
+                                (primary, backup)
+                            } else {
+                                (backup, primary)
+                            };
+                            trace::failover(from, to);
+                        }
+                    } else {
+                        trace::retry(attempt, pause, why);
+                    }
+                }
                 if !pause.is_zero() {
                     tokio::time::sleep(pause).await;
                 }

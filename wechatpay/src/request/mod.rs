@@ -5,7 +5,7 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicU8, AtomicU32, Ordering},
     },
     time::Duration,
 };
@@ -81,20 +81,35 @@ pub enum ApiVersion {
 
 /// The furthest any attempt of a call got; only ever rises. The transport
 /// raises it, and the pipeline stamps it on whatever error the stack returns.
+/// It also counts the attempts the transport saw.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Progress(Arc<AtomicU8>);
+pub(crate) struct Progress(Arc<ProgressCounters>);
+
+#[derive(Debug, Default)]
+pub(crate) struct ProgressCounters {
+    reach: AtomicU8,
+    attempts: AtomicU32,
+}
 
 impl Progress {
     pub(crate) fn mark(&self, reach: Reach) {
-        self.0.fetch_max(reach as u8, Ordering::AcqRel);
+        self.0.reach.fetch_max(reach as u8, Ordering::AcqRel);
     }
 
     pub(crate) fn get(&self) -> Reach {
-        match self.0.load(Ordering::Acquire) {
+        match self.0.reach.load(Ordering::Acquire) {
             0 => Reach::NotSent,
             1 => Reach::MaybeSent,
             _ => Reach::Answered,
         }
+    }
+
+    pub(crate) fn attempt(&self) {
+        self.0.attempts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.0.attempts.load(Ordering::Relaxed)
     }
 }
 

@@ -110,6 +110,7 @@ impl Transport {
             ),
             None => (self.timeout, Progress::default(), false),
         };
+        progress.attempt();
         let stage = StageCell::default();
         let attempt = self.attempt(request, security, &progress, &stage);
         let deadline = tokio::time::sleep(timeout);
