@@ -244,7 +244,8 @@ impl Builder {
         self
     }
 
-    /// The connect timeout (DNS, TCP and TLS); default 10 s.
+    /// The connect timeout (DNS, TCP, the way through a proxy, and TLS);
+    /// default 10 s.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().connect_timeout(std::time::Duration::from_secs(3));
