@@ -14,7 +14,11 @@ use crate::{
     pipeline::Pipeline,
     request::{BaseUri, Defaults, target::AllowedBases},
     template::cache::TemplateCache,
-    transport::{Transport, TransportConfig, tls::TlsSettings},
+    transport::{
+        Transport, TransportConfig,
+        proxy::{Proxies, ProxySetting},
+        tls::TlsSettings,
+    },
     v2::{ClientCert, Secret},
 };
 
@@ -81,6 +85,7 @@ pub struct Builder {
     secret: Option<String>,
     client_cert: Option<ClientCert>,
     root_certs: Vec<String>,
+    proxy: ProxySetting,
     /// Set only by the certificate downloader, which must call before it
     /// has any WeChat Pay key and verifies the answer itself.
     bootstrap: bool,
@@ -104,6 +109,7 @@ impl std::fmt::Debug for Builder {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("client_cert", &self.client_cert)
             .field("unverified", &self.unverified)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -239,7 +245,8 @@ impl Builder {
         self
     }
 
-    /// The connect timeout (DNS, TCP and TLS); default 10 s.
+    /// The connect timeout (DNS, TCP, the way through a proxy, and TLS);
+    /// default 10 s.
     ///
     /// ```
     /// let b = wechatpay::Builder::new().connect_timeout(std::time::Duration::from_secs(3));
@@ -366,6 +373,86 @@ impl Builder {
     /// ```
     pub fn root_certificate(mut self, pem: impl Into<String>) -> Self {
         self.root_certs.push(pem.into());
+        self
+    }
+
+    /// Sends every call through this proxy, whatever the environment says
+    /// and whatever the target (loopback included):
+    ///
+    /// - `http://[user:password@]host[:port]`: an HTTP `CONNECT` tunnel to
+    ///   the target (with `Proxy-Authorization: Basic …` when credentials
+    ///   are given), and TLS to WeChat Pay inside it. Plain-http targets
+    ///   are tunnelled too, so the proxy never sees a request or its
+    ///   Authorization.
+    /// - `https://[user:password@]host[:port]`: the same inside TLS to the
+    ///   proxy, which is verified like a server (the system's roots and
+    ///   any [`root_certificate`](Self::root_certificate)); the merchant
+    ///   client certificate is never shown to it.
+    /// - `socks5://[user:password@]host[:port]`: SOCKS5, with a user name
+    ///   and password when given; the target's name is resolved here.
+    /// - `socks5h://…`: the same, the name resolved by the proxy.
+    ///
+    /// The ports default to 80, 443 and 1080; the user name and password
+    /// are percent-decoded (`p%40ss` is `p@ss`). A URI that does not parse,
+    /// or any other scheme, makes [`build`](Self::build) fail with a
+    /// configuration error. Any failure reaching or talking to the proxy
+    /// (refused, credentials rejected, `CONNECT` answered with other than
+    /// 2xx, a SOCKS error) is a [connect error](crate::Error::is_connect):
+    /// nothing of the request was sent. The password appears in no error,
+    /// `Debug` or `Display`.
+    ///
+    /// Without this, the environment's proxy is used; see
+    /// [`no_proxy`](Self::no_proxy). The last of `proxy` and `no_proxy`
+    /// called wins.
+    ///
+    /// ```
+    /// let b = wechatpay::Builder::new()
+    ///     .mchid("1900000001")
+    ///     .secret("your-32-character-apiv2-secret-0")
+    ///     .proxy("http://alice:s3cret@proxy.internal.example:3128");
+    /// assert!(!format!("{b:?}").contains("s3cret"));
+    /// let client = b.build()?;
+    ///
+    /// let e = wechatpay::Builder::new()
+    ///     .mchid("1900000001")
+    ///     .secret("your-32-character-apiv2-secret-0")
+    ///     .proxy("socks4://proxy.internal.example:1080")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(e.is_config());
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn proxy(mut self, uri: impl Into<String>) -> Self {
+        self.proxy = ProxySetting::Uri(uri.into());
+        self
+    }
+
+    /// Connects directly: no proxy from the environment, and none given
+    /// earlier with [`proxy`](Self::proxy).
+    ///
+    /// By default the environment is read once, at [`build`](Self::build):
+    /// `HTTPS_PROXY` (or `https_proxy`) for https targets, `HTTP_PROXY`
+    /// (or `http_proxy`; only the lowercase one under CGI, where
+    /// `HTTP_PROXY` can come from a request) for http targets, `ALL_PROXY`
+    /// (or `all_proxy`) for either when its own is unset; a value without
+    /// a scheme is an http proxy. `NO_PROXY` (or `no_proxy`) lists the
+    /// hosts reached directly, comma-separated: names (each covers the
+    /// names under it; a leading `.` is optional), `*` for all,
+    /// addresses and CIDR networks; ports are ignored. Loopback targets
+    /// (`127.0.0.0/8`, `::1`, `localhost`) never go through the
+    /// environment's proxy. A variable that is set but does not parse
+    /// makes `build` fail; `no_proxy` ignores it.
+    ///
+    /// ```
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid("1900000001")
+    ///     .secret("your-32-character-apiv2-secret-0")
+    ///     .no_proxy()
+    ///     .build()?;
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Direct;
         self
     }
 
@@ -514,6 +601,9 @@ impl Builder {
                 roots: self.root_certs,
                 identity,
             },
+            // The environment is read here, once: a client keeps the
+            // proxies it was built with.
+            proxies: Proxies::new(&self.proxy, |name| std::env::var(name).ok())?,
         })?;
 
         let keyless = credentials.is_none() && has_v3;

@@ -36,6 +36,7 @@ impl std::fmt::Debug for Client {
             .field("mchid", &p.defaults.mchid)
             .field("base_uri", &p.defaults.base.as_str())
             .field("certs", &p.certs)
+            .field("proxy", p.transport.proxies())
             .field(
                 "stack",
                 &p.layers.iter().map(|l| l.name()).collect::<Vec<_>>(),

@@ -296,8 +296,9 @@ impl Error {
         self.inner.kind == Kind::Timeout
     }
 
-    /// Whether no connection could be made: DNS, TCP, the TLS handshake, or
-    /// the connect timeout. Nothing was sent.
+    /// Whether no connection could be made: DNS, TCP, the TLS handshake, the
+    /// [proxy](crate::Builder::proxy) (unreachable, credentials rejected, a
+    /// tunnel refused), or the connect timeout. Nothing was sent.
     ///
     /// ```
     /// let e = wechatpay::Error::custom("x");

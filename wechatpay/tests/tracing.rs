@@ -13,9 +13,12 @@ use tracing::{
 use tracing_subscriber::{Layer, layer::Context, prelude::*, registry::LookupSpan};
 use wechatpay_sandbox::{Sandbox, Stub};
 
-/// Every span (name, fields) and event (message, fields) seen.
+/// A span's name, or an event's message, with its fields.
+type Record = (String, Vec<(String, String)>);
+
+/// Every span and event seen.
 #[derive(Default, Clone)]
-struct Captured(Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>);
+struct Captured(Arc<Mutex<Vec<Record>>>);
 
 struct Fields<'a>(&'a mut Vec<(String, String)>);
 

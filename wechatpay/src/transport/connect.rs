@@ -1,23 +1,18 @@
-//! Opening a connection: DNS, TCP, TLS and the HTTP/1.1 handshake, all
-//! within the connect timeout. Every failure here is a connect error: no
-//! byte of the request has been written.
+//! Opening a connection: DNS, TCP, a tunnel through the proxy if there is
+//! one, TLS and the HTTP/1.1 handshake, all within the connect timeout.
+//! Every failure here is a connect error: no byte of the request has been
+//! written.
 
-use std::{
-    io,
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-    time::Duration,
-};
+use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 
 use super::{
     key::PoolKey,
     pool::Connection,
     stream::Stream,
     tls::{TlsConfigs, TlsSettings},
+    tunnel,
 };
 use crate::Error;
 
@@ -52,20 +47,14 @@ impl Connector {
     }
 
     async fn open(&self, key: &PoolKey) -> Result<Connection, Error> {
-        let tcp = tcp(key).await?;
+        let stream = match &key.proxy {
+            None => Stream::tcp(&key.host, key.port, key).await?,
+            Some(proxy) => tunnel::open(proxy, key, self.tls.plain()).await?,
+        };
         let stream = if key.https {
-            let config = self.tls.for_key(key)?;
-            let name =
-                rustls::pki_types::ServerName::try_from(key.host.to_string()).map_err(|e| {
-                    Error::connect(format!("`{}` is not a TLS server name", key.host), e)
-                })?;
-            let tls = TlsConnector::from(Arc::clone(config))
-                .connect(name, tcp)
-                .await
-                .map_err(|e| Error::connect(format!("the TLS handshake with {key} failed"), e))?;
-            Stream::Tls(Box::new(tls))
+            stream.tls(self.tls.for_key(key)?, &key.host, key).await?
         } else {
-            Stream::Plain(tcp)
+            stream
         };
         let (sender, conn) = hyper::client::conn::http1::Builder::new()
             .handshake(TokioIo::new(stream))
@@ -73,30 +62,4 @@ impl Connector {
             .map_err(|e| Error::connect(format!("the HTTP handshake with {key} failed"), e))?;
         Ok(Connection::new(sender, conn))
     }
-}
-
-/// A TCP connection to the first address of `key.host` that answers.
-async fn tcp(key: &PoolKey) -> Result<TcpStream, Error> {
-    let host = key.host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        // No resolver round trip (a thread hop) for an address.
-        Ok(ip) => vec![SocketAddr::new(ip, key.port)],
-        Err(_) => tokio::net::lookup_host((host, key.port))
-            .await
-            .map_err(|e| Error::connect(format!("cannot resolve `{host}`"), e))?
-            .collect(),
-    };
-    let mut last = None;
-    for address in addresses {
-        match TcpStream::connect(address).await {
-            Ok(stream) => {
-                // Requests are written whole; waiting to coalesce only adds latency.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    let cause = last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"));
-    Err(Error::connect(format!("cannot connect to {key}"), cause))
 }

@@ -8,6 +8,10 @@
 //! runtime ([`pool`]), because a socket belongs to the reactor of the
 //! runtime that opened it.
 //!
+//! A connection may go through a proxy ([`proxy`] chooses it, [`tunnel`]
+//! opens the way through it); the proxy is part of the pool key, so a
+//! tunnelled connection never serves a direct call or the reverse.
+//!
 //! The transport also records how far each call got ([`Progress`]): only a
 //! connection that was never established, or a request hyper hands back
 //! unsent, leaves a call "not sent".
@@ -37,12 +41,15 @@ use crate::{
 mod connect;
 mod key;
 mod pool;
+pub(crate) mod proxy;
 mod stream;
 pub(crate) mod tls;
+mod tunnel;
 
 use connect::Connector;
 use key::PoolKey;
 use pool::Pool;
+use proxy::Proxies;
 
 /// Transport settings from the builder.
 pub(crate) struct TransportConfig {
@@ -50,11 +57,13 @@ pub(crate) struct TransportConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) max_body: usize,
     pub(crate) tls: tls::TlsSettings,
+    pub(crate) proxies: Proxies,
 }
 
 pub(crate) struct Transport {
     pool: Pool,
     connector: Connector,
+    proxies: Proxies,
     timeout: Duration,
     max_body: usize,
 }
@@ -90,9 +99,15 @@ impl Transport {
         Ok(Self {
             pool: Pool::default(),
             connector: Connector::new(config.connect_timeout, config.tls)?,
+            proxies: config.proxies,
             timeout: config.timeout,
             max_body: config.max_body,
         })
+    }
+
+    /// The proxies calls go through.
+    pub(crate) fn proxies(&self) -> &Proxies {
+        &self.proxies
     }
 
     /// Whether a merchant client certificate is configured.
@@ -146,7 +161,7 @@ impl Transport {
         progress: &Progress,
         stage: &StageCell,
     ) -> Result<Response, Error> {
-        let key = PoolKey::for_uri(request.uri(), security)?;
+        let key = PoolKey::for_uri(request.uri(), security, &self.proxies)?;
         let mut outgoing = to_hyper(request, &key)?;
         // A pooled connection that turns out closed is replaced once with
         // a fresh one; hyper hands the request back untouched in that case.

@@ -1,21 +1,81 @@
-//! The byte stream under a connection: TCP, plain or in TLS.
+//! The byte stream under a connection: TCP, plain or in TLS, and TLS
+//! inside TLS (an https target through an `https://` proxy).
 
 use std::{
-    io,
+    fmt, io,
+    net::{IpAddr, SocketAddr},
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
+use rustls::{ClientConfig, pki_types::ServerName};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
 };
-use tokio_rustls::client::TlsStream;
+use tokio_rustls::{TlsConnector, client::TlsStream};
 
-/// A TCP stream, plain or in TLS.
+use crate::Error;
+
+/// A TCP stream, plain or in TLS (over TCP, or over TLS to a proxy).
 pub(crate) enum Stream {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Stream>>),
+}
+
+/// The addresses of `host` (a name, or an address with or without brackets).
+pub(crate) async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Error> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<IpAddr>() {
+        // No resolver round trip (a thread hop) for an address.
+        Ok(ip) => Ok(vec![SocketAddr::new(ip, port)]),
+        Err(_) => Ok(tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| Error::connect(format!("cannot resolve `{host}`"), e))?
+            .collect()),
+    }
+}
+
+impl Stream {
+    /// A TCP connection to the first address of `host` that answers;
+    /// `what` names it in the error.
+    pub(crate) async fn tcp(
+        host: &str,
+        port: u16,
+        what: &(dyn fmt::Display + Sync),
+    ) -> Result<Self, Error> {
+        let mut last = None;
+        for address in resolve(host, port).await? {
+            match TcpStream::connect(address).await {
+                Ok(stream) => {
+                    // Requests are written whole; waiting to coalesce only adds latency.
+                    let _ = stream.set_nodelay(true);
+                    return Ok(Stream::Plain(stream));
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let cause = last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"));
+        Err(Error::connect(format!("cannot connect to {what}"), cause))
+    }
+
+    /// This stream inside TLS with `host`, verified by `config`.
+    pub(crate) async fn tls(
+        self,
+        config: &Arc<ClientConfig>,
+        host: &str,
+        what: &(dyn fmt::Display + Sync),
+    ) -> Result<Self, Error> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| Error::connect(format!("`{host}` is not a TLS server name"), e))?;
+        let tls = TlsConnector::from(Arc::clone(config))
+            .connect(name, self)
+            .await
+            .map_err(|e| Error::connect(format!("the TLS handshake with {what} failed"), e))?;
+        Ok(Stream::Tls(Box::new(tls)))
+    }
 }
 
 impl AsyncRead for Stream {

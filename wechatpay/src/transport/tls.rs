@@ -131,6 +131,12 @@ impl TlsConfigs {
         self.identity.is_some()
     }
 
+    /// The configuration without the merchant's certificate: for a TLS
+    /// proxy, which must never be shown it.
+    pub(crate) fn plain(&self) -> &Arc<ClientConfig> {
+        &self.plain
+    }
+
     pub(crate) fn for_key(&self, key: &PoolKey) -> Result<&Arc<ClientConfig>, Error> {
         match (key.identity, &self.identity) {
             (false, _) => Ok(&self.plain),
