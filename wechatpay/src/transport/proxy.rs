@@ -514,7 +514,9 @@ mod tests {
         let blank_upper = [("HTTP_PROXY", " "), ("http_proxy", "http://lower:2")];
         // Under CGI, HTTP_PROXY may be a request's `Proxy:` header.
         let cgi = [("REQUEST_METHOD", "GET"), ("HTTP_PROXY", "http://evil:1")];
-        let cases: &[(&[(&str, &str)], bool, Option<&str>)] = &[
+        // (environment, target is https, the proxy expected)
+        type Case<'a> = (&'a [(&'a str, &'a str)], bool, Option<&'a str>);
+        let cases: &[Case] = &[
             (&three, true, Some("http://secure:1")),
             // A bare `host:port` is an http proxy.
             (&three, false, Some("http://plain:2")),
