@@ -242,6 +242,23 @@ pub enum CryptoError {
         source: std::io::Error,
     },
 
+    /// A key or certificate file is larger than 1 MiB, so it is not one (a
+    /// device, a log): refused before it is read whole.
+    ///
+    /// ```
+    /// use wechatpay::crypto::{CryptoError, PrivateKey};
+    ///
+    /// let err = PrivateKey::from_pem("file:///dev/zero").unwrap_err();
+    /// assert!(matches!(err, CryptoError::FileTooLarge { limit: 1048576, .. }));
+    /// ```
+    #[error("`{}` is larger than {limit} bytes, too large for a key or certificate", path.display())]
+    FileTooLarge {
+        /// The file that was asked for.
+        path: PathBuf,
+        /// The cap in bytes.
+        limit: u64,
+    },
+
     /// The text given as PEM looks like a filesystem path (one line, no
     /// `-----BEGIN`, starting with `/`, `./`, `../` or `~`, or ending in
     /// `.pem`, `.key`, `.crt` or `.cer`), but no file is there. `~` is not

@@ -65,16 +65,34 @@ fn looks_like_path(text: &str) -> bool {
             .any(|e| text.ends_with(e))
 }
 
+/// The largest key or certificate file read: a PEM chain is a few
+/// kilobytes.
+const MAX_KEY_FILE: u64 = 1 << 20;
+
 /// Reads a text file, wiping every copy of its bytes on drop.
 pub(crate) fn read_file(path: &Path) -> Result<Zeroizing<String>, CryptoError> {
     // An error about this "path" would quote it, and with it the key.
     if path.to_str().is_some_and(is_key_text) {
         return Err(CryptoError::KeyTextAsPath);
     }
-    let bytes = std::fs::read(path).map_err(|source| CryptoError::FileUnreadable {
+    let unreadable = |source| CryptoError::FileUnreadable {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Bounded: `file:///dev/zero` must not read forever.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_KEY_FILE + 1), &mut bytes)
+        })
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        drop(Zeroizing::new(bytes));
+        return Err(CryptoError::FileTooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_KEY_FILE,
+        });
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Zeroizing::new(text)),
         Err(e) => {
