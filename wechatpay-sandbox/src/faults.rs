@@ -30,6 +30,8 @@ pub enum Fault {
     Hang,
     /// The connection is closed without an answer.
     Drop,
+    /// The body arrives one byte every 100 ms.
+    Drip,
     /// The body stops short of its `Content-Length`.
     Truncate,
     /// This response is signed in certificate mode.
@@ -54,6 +56,7 @@ const NAMES: &[(&str, Fault)] = &[
     ("slow", Fault::Slow),
     ("hang", Fault::Hang),
     ("drop", Fault::Drop),
+    ("drip", Fault::Drip),
     ("truncate", Fault::Truncate),
     ("certificate_serial", Fault::CertificateSerial),
 ];

@@ -113,8 +113,65 @@ impl Arrived {
     }
 }
 
-/// An answer body: whole, or cut off on purpose.
-type AnswerBody = http_body_util::Either<Full<Bytes>, Truncated>;
+/// An answer body: whole, or spoiled on purpose (cut off, dripping).
+type AnswerBody = http_body_util::Either<Full<Bytes>, Spoiled>;
+
+/// A body a fault spoils.
+enum Spoiled {
+    Truncated(Truncated),
+    Dripping(Dripping),
+}
+
+impl hyper::body::Body for Spoiled {
+    type Data = Bytes;
+    type Error = DropConnection;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, DropConnection>>> {
+        match self.get_mut() {
+            Spoiled::Truncated(t) => std::pin::Pin::new(t).poll_frame(cx),
+            Spoiled::Dripping(d) => std::pin::Pin::new(d).poll_frame(cx),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            Spoiled::Truncated(t) => t.size_hint(),
+            Spoiled::Dripping(d) => hyper::body::SizeHint::with_exact(d.promised),
+        }
+    }
+}
+
+/// A whole body sent one byte every [`DRIP_INTERVAL`] (the `drip` fault).
+struct Dripping {
+    rest: Bytes,
+    promised: u64,
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+/// How slowly the `drip` fault sends.
+const DRIP_INTERVAL: Duration = Duration::from_millis(100);
+
+impl hyper::body::Body for Dripping {
+    type Data = Bytes;
+    type Error = DropConnection;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, DropConnection>>> {
+        if self.rest.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        std::task::ready!(self.pause.as_mut().poll(cx));
+        let next = tokio::time::Instant::now() + DRIP_INTERVAL;
+        self.pause.as_mut().reset(next);
+        let byte = self.rest.split_to(1);
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(byte))))
+    }
+}
 
 /// A body that promises its whole length, sends half and fails, so the
 /// connection closes short of its `Content-Length` (the `truncate` fault).
@@ -150,31 +207,33 @@ async fn handle(
     shared: Arc<Shared>,
     v2: Arc<V2>,
 ) -> Result<Response<AnswerBody>, DropConnection> {
-    let truncate = req
-        .headers()
-        .get(FAULT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(Fault::parse)
-        .or_else(|| shared.sticky_fault())
-        == Some(Fault::Truncate);
     let response = answer(req, shared, v2).await?;
-    if !truncate && response.extensions().get::<CutShort>().is_none() {
+    let Some(BodyFault(fault)) = response.extensions().get::<BodyFault>().copied() else {
         return Ok(response.map(http_body_util::Either::Left));
-    }
+    };
     let (parts, body) = response.into_parts();
     let whole = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let half = whole.slice(..whole.len() / 2);
+    let promised = whole.len() as u64;
+    let spoiled = if fault == Fault::Drip {
+        Spoiled::Dripping(Dripping {
+            rest: whole,
+            promised,
+            pause: Box::pin(tokio::time::sleep(DRIP_INTERVAL)),
+        })
+    } else {
+        Spoiled::Truncated(Truncated {
+            data: Some(whole.slice(..whole.len() / 2)),
+            promised,
+            pause: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
+        })
+    };
     Ok(Response::from_parts(
         parts,
-        http_body_util::Either::Right(Truncated {
-            data: Some(half),
-            promised: whole.len() as u64,
-            pause: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
-        }),
+        http_body_util::Either::Right(spoiled),
     ))
 }
 
@@ -260,16 +319,17 @@ async fn answer(
     }
 
     let mut response = respond(&shared, &v2, &arrived, signature, stub, fault);
-    if fault == Some(Fault::Truncate) {
-        // Whichever asked for it (a stub's fault included), `handle` cuts it.
-        response.extensions_mut().insert(CutShort);
+    if let Some(f @ (Fault::Truncate | Fault::Drip)) = fault {
+        // Whichever asked for it (a stub's fault included), `handle` spoils
+        // the body as it is sent.
+        response.extensions_mut().insert(BodyFault(f));
     }
     Ok(response)
 }
 
-/// Marks an answer to be sent short of its `Content-Length`.
+/// Marks an answer whose body a fault spoils on the way out.
 #[derive(Debug, Clone, Copy)]
-struct CutShort;
+struct BodyFault(Fault);
 
 /// The answer to an authenticated-or-not request, once `fault` is chosen.
 fn respond(
