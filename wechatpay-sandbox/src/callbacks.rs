@@ -78,7 +78,7 @@ fn prepare(notifier: &Notifier, event: &Event) -> Option<Delivery> {
     .ok()?;
     let body = json!({
         "id": format!("EV-{}", formatter::nonce(20)),
-        "create_time": crate::payscore::rfc3339(formatter::timestamp()),
+        "create_time": crate::time::fmt_rfc3339(formatter::timestamp()),
         "resource_type": "encrypt-resource",
         "event_type": event.event_type(),
         "summary": event.summary(),

@@ -43,13 +43,17 @@ mod error;
 mod faults;
 mod keys;
 pub mod payscore;
+mod query;
 mod record;
+mod reply;
 mod server;
 mod signing;
 mod state;
 mod stubs;
+mod time;
 mod tls;
 mod v2;
+mod validate;
 
 use std::{
     net::SocketAddr,
@@ -60,6 +64,7 @@ pub use error::SandboxError;
 pub use faults::{FAULT_HEADER, Fault};
 pub use keys::SandboxKeys;
 pub use record::{Protocol, RecordedRequest};
+pub use reply::Reply;
 pub use stubs::Stub;
 pub use tls::SandboxTls;
 use tokio::sync::oneshot;
