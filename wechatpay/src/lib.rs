@@ -47,6 +47,8 @@
 //! | [`formatter`] | signed-message shapes | `Formatter` |
 //! | [`certificates`] | trusted WeChat Pay keys, download, refresh | the `certs` array, `CertificateDownloader` |
 //! | [`notify`] | callbacks: verify, decrypt | the notification docs |
+//! | [`models`] | typed bodies: payments, refunds, bills, Pay-Score | the API pages |
+//! | [`paysign`] | the front end's JSAPI `paySign` and APP `sign` | `Rsa::sign` over the documented lines |
 //! | [`v2`] | APIv2 (XML): `v2/…` calls, signs, refund `req_info` | `ClientXmlTrait` |
 //! | [`Error`] | every failure, typed | exceptions |
 //!
@@ -71,6 +73,7 @@ pub mod middleware;
 pub mod models;
 pub mod notify;
 pub mod options;
+pub mod paysign;
 mod pipeline;
 mod request;
 mod response;
