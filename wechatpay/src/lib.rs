@@ -49,6 +49,7 @@
 //! | [`notify`] | callbacks: verify, decrypt | the notification docs |
 //! | [`models`] | typed bodies: payments, refunds, bills, Pay-Score | the API pages |
 //! | [`paysign`] | the front end's JSAPI `paySign` and APP `sign` | `Rsa::sign` over the documented lines |
+//! | [`bills`] | bill download, streamed, gunzipped, digest checked | `billdownload` with `sink` |
 //! | [`v2`] | APIv2 (XML): `v2/…` calls, signs, refund `req_info` | `ClientXmlTrait` |
 //! | [`Error`] | every failure, typed | exceptions |
 //!
@@ -61,6 +62,7 @@
 //! | `rustcrypto` | no | RSA on the pure-Rust `rsa` crate instead of aws-lc-rs |
 #![warn(missing_docs)]
 
+pub mod bills;
 mod builder;
 pub mod certificates;
 mod chain;
