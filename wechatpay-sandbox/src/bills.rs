@@ -63,7 +63,7 @@ fn bill_time(unix: i64) -> String {
 }
 
 fn day(unix: i64) -> String {
-    fmt_rfc3339(unix)[..10].to_string()
+    crate::Sandbox::bill_date(unix)
 }
 
 /// A CSV line of backtick-prefixed fields.

@@ -645,6 +645,17 @@ impl Sandbox {
             .map_err(state::refused)
     }
 
+    /// The `bill_date` (`YYYY-MM-DD`, Beijing time, as bills are dated) of the
+    /// moment `unix`: what to ask the bill of today for.
+    ///
+    /// ```
+    /// assert_eq!(wechatpay_sandbox::Sandbox::bill_date(1_735_660_800), "2025-01-01");
+    /// assert_eq!(wechatpay_sandbox::Sandbox::bill_date(1_735_660_799), "2024-12-31");
+    /// ```
+    pub fn bill_date(unix: i64) -> String {
+        time::fmt_rfc3339(unix)[..10].to_string()
+    }
+
     /// The order of basic payments `out_trade_no` as a query shows it.
     ///
     /// ```
