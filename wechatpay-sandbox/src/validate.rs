@@ -6,6 +6,19 @@ use serde_json::{Map, Value};
 
 use crate::reply::Reply;
 
+/// A merchant's order number (`out_order_no`, `out_trade_no`): 6 to 32 of
+/// `0-9 A-Z a-z _ - | *`, as both the Pay-Score and the payment pages say.
+pub(crate) fn check_order_no(field: &str, s: &str) -> Result<(), Reply> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '|' | '*');
+    if (6..=32).contains(&s.len()) && s.chars().all(ok_char) {
+        Ok(())
+    } else {
+        Err(param_error(format!(
+            "{field} must be 6 to 32 characters of 0-9, A-Z, a-z, _, -, |, *"
+        )))
+    }
+}
+
 pub(crate) fn check_len(path: &str, s: &str, min: usize, max: usize) -> Result<(), Reply> {
     let n = s.chars().count();
     if n < min || n > max {

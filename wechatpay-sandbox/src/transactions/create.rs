@@ -26,14 +26,7 @@ pub(super) struct NewOrder {
 
 /// `out_trade_no`: 6 to 32 of `0-9 A-Z a-z _ - | *`.
 pub(crate) fn check_out_trade_no(s: &str) -> Result<(), Reply> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '|' | '*');
-    if (6..=32).contains(&s.len()) && s.chars().all(ok_char) {
-        Ok(())
-    } else {
-        Err(param_error(
-            "out_trade_no must be 6 to 32 characters of 0-9, A-Z, a-z, _, -, |, *",
-        ))
-    }
+    crate::validate::check_order_no("out_trade_no", s)
 }
 
 /// The merchant a body or query names must be the one that signed the call.
