@@ -26,8 +26,16 @@ use crate::{payscore, signing::AnswerSigner, transactions};
 use wechatpay::{crypto::aes_gcm, formatter};
 
 /// Deliveries of one notification at most.
+///
+/// ```
+/// assert_eq!(wechatpay_sandbox::CALLBACK_ATTEMPTS, 3);
+/// ```
 pub const ATTEMPTS: usize = 3;
 /// How long one attempt waits for the receiver's answer.
+///
+/// ```
+/// assert_eq!(wechatpay_sandbox::CALLBACK_TIMEOUT.as_secs(), 5);
+/// ```
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many notifications [`Sandbox::callbacks`](crate::Sandbox::callbacks) remembers.
 const KEPT: usize = 4096;
