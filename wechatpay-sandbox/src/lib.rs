@@ -4,7 +4,7 @@
 //!
 //! It checks every request's `Authorization` (APIv3) or `sign` (APIv2) as
 //! WeChat Pay does, signs every answer (errors included), keeps Pay-Score
-//! orders in memory, serves `GET v3/certificates`, POSTs signed, encrypted
+//! orders and basic payments (orders, refunds, bills) in memory, serves `GET v3/certificates`, POSTs signed, encrypted
 //! callbacks to loopback `notify_url`s, and answers APIv2's
 //! `v2/pay/micropay` and `v2/pay/orderquery` in signed XML with WeChat
 //! Pay's error codes. For what it does not model, a test sets a [`Stub`];
@@ -31,35 +31,58 @@
 //! names to have that one answer misbehave, give a [`Stub`] a fault, or
 //! [`Sandbox::set_fault`] for every answer.
 //!
+//! ## Payments, refunds, bills
+//! Ordering (JSAPI, APP, H5, Native; direct and partner), query, close,
+//! refunds and the two bills, with their download: see [`transactions`].
+//!
 //! ## Control calls
 //! What the real service learns from the user's WeChat app, the sandbox
-//! takes from the handle ([`Sandbox::user_confirm`], [`Sandbox::user_pay`]…)
-//! or from unsigned HTTP calls: `POST /sandbox/payscore/{out_order_no}/confirm`,
-//! `…/pay`, `…/expire`, `…/paying` (the user is at the cashier).
+//! takes from the handle ([`Sandbox::user_confirm`], [`Sandbox::user_pay`],
+//! [`Sandbox::user_pay_transaction`]…) or from unsigned HTTP calls:
+//! `POST /sandbox/payscore/{out_order_no}/confirm`, `…/pay`, `…/expire`,
+//! `…/paying` (the user is at the cashier), and
+//! `POST /sandbox/transactions/{out_trade_no}/pay` or `…/fail`.
+//!
+//! ## Callbacks
+//! Notifications go only to loopback `notify_url`s, signed, the resource
+//! encrypted under the APIv3 key, and again when not acknowledged:
+//! [`CALLBACK_ATTEMPTS`] attempts, 200 ms then 400 ms apart, each waiting
+//! [`CALLBACK_TIMEOUT`] for a 2xx ([`Sandbox::callbacks`] counts them).
 
 mod auth;
+mod bills;
 mod callbacks;
 mod error;
 mod faults;
 mod keys;
 pub mod payscore;
+mod query;
 mod record;
+mod refunds;
+mod reply;
 mod server;
 mod signing;
 mod state;
 mod stubs;
+mod time;
 mod tls;
+pub mod transactions;
 mod v2;
+mod validate;
 
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex, atomic::Ordering},
 };
 
+pub use callbacks::{
+    ATTEMPT_TIMEOUT as CALLBACK_TIMEOUT, ATTEMPTS as CALLBACK_ATTEMPTS, SentCallback,
+};
 pub use error::SandboxError;
 pub use faults::{FAULT_HEADER, Fault};
 pub use keys::SandboxKeys;
 pub use record::{Protocol, RecordedRequest};
+pub use reply::Reply;
 pub use stubs::Stub;
 pub use tls::SandboxTls;
 use tokio::sync::oneshot;
@@ -222,6 +245,7 @@ impl SandboxBuilder {
                             keys.clone(),
                             mode,
                             tokio::runtime::Handle::current(),
+                            &base_uri(https, addr),
                         )?);
                         Ok::<_, SandboxError>((listener, addr, shared))
                     };
@@ -245,6 +269,16 @@ impl SandboxBuilder {
                 });
             })?;
         Ok(())
+    }
+}
+
+/// `http://127.0.0.1:PORT/`, or `https://localhost:PORT/` over TLS (the
+/// name the server certificate is for).
+fn base_uri(https: bool, addr: SocketAddr) -> String {
+    if https {
+        format!("https://localhost:{}/", addr.port())
+    } else {
+        format!("http://{addr}/")
     }
 }
 
@@ -366,11 +400,7 @@ impl Sandbox {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn base_uri(&self) -> String {
-        if self.https {
-            format!("https://localhost:{}/", self.addr.port())
-        } else {
-            format!("http://{}/", self.addr)
-        }
+        base_uri(self.https, self.addr)
     }
 
     /// The bound address.
@@ -583,6 +613,70 @@ impl Sandbox {
     /// ```
     pub fn query_id(&self, out_order_no: &str) -> Option<String> {
         self.shared.query_id(out_order_no)
+    }
+
+    /// The user pays the order `out_trade_no` at WeChat's cashier (NOTPAY or
+    /// PAYERROR → SUCCESS), firing `TRANSACTION.SUCCESS` to its `notify_url`.
+    /// Over HTTP, unsigned: `POST /sandbox/transactions/{out_trade_no}/pay`.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// let e = sandbox.user_pay_transaction("NOPE000001").unwrap_err();
+    /// assert!(e.to_string().contains("ORDER_NOT_EXIST"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn user_pay_transaction(&self, out_trade_no: &str) -> Result<(), SandboxError> {
+        self.shared
+            .cashier(out_trade_no, state::Cashier::Pay)
+            .map_err(state::refused)
+    }
+
+    /// The payment of `out_trade_no` fails at the cashier (NOTPAY → PAYERROR;
+    /// nothing is notified). Over HTTP: `POST /sandbox/transactions/{out_trade_no}/fail`.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// assert!(sandbox.user_fail_transaction("NOPE000001").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn user_fail_transaction(&self, out_trade_no: &str) -> Result<(), SandboxError> {
+        self.shared
+            .cashier(out_trade_no, state::Cashier::Fail)
+            .map_err(state::refused)
+    }
+
+    /// The `bill_date` (`YYYY-MM-DD`, Beijing time, as bills are dated) of the
+    /// moment `unix`: what to ask the bill of today for.
+    ///
+    /// ```
+    /// assert_eq!(wechatpay_sandbox::Sandbox::bill_date(1_735_660_800), "2025-01-01");
+    /// assert_eq!(wechatpay_sandbox::Sandbox::bill_date(1_735_660_799), "2024-12-31");
+    /// ```
+    pub fn bill_date(unix: i64) -> String {
+        time::fmt_rfc3339(unix)[..10].to_string()
+    }
+
+    /// The order of basic payments `out_trade_no` as a query shows it.
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// assert!(sandbox.transaction("NOPE000001").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn transaction(&self, out_trade_no: &str) -> Option<serde_json::Value> {
+        self.shared.transaction(out_trade_no)
+    }
+
+    /// Every notification sent so far (the last 4,096), oldest first, with
+    /// how many attempts each took; see [`CALLBACK_ATTEMPTS`].
+    ///
+    /// ```
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// assert!(sandbox.callbacks().iter().all(|c| c.attempts <= wechatpay_sandbox::CALLBACK_ATTEMPTS));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn callbacks(&self) -> Vec<SentCallback> {
+        self.shared.callbacks()
     }
 
     /// How many callbacks were delivered (2xx from the receiver) so far.

@@ -25,7 +25,7 @@ use crate::{
     payscore::Reply,
     record::{Protocol, RecordedRequest},
     signing,
-    state::{Control, Shared, reply_body},
+    state::{Cashier, Control, Shared, reply_body},
     stubs::{Stub, StubBody},
     v2::V2,
 };
@@ -270,6 +270,10 @@ async fn answer(
         let reply = control(&shared, &arrived.method, rest);
         return Ok(signed(&shared, &reply, None));
     }
+    if let Some(rest) = arrived.path.strip_prefix("/sandbox/transactions/") {
+        let reply = cashier(&shared, &arrived.method, rest);
+        return Ok(signed(&shared, &reply, None));
+    }
 
     let protocol = arrived.protocol();
     let signature = match protocol {
@@ -352,6 +356,9 @@ fn respond(
     if let Some(stub) = stub {
         return from_stub(shared, &stub, fault);
     }
+    if arrived.path == BILL_DOWNLOAD {
+        return bill_download(shared, arrived, fault);
+    }
     let reply = route_v3(shared, arrived);
     if arrived.path == "/v3/certificates" && reply.status == 200 {
         let body = reply_body(&reply);
@@ -365,6 +372,21 @@ fn respond(
     signed(shared, &reply, fault)
 }
 
+/// Where bills are downloaded from: answered unsigned, as WeChat Pay does.
+const BILL_DOWNLOAD: &str = "/v3/billdownload/file";
+
+/// The bill file, unsigned; errors are signed like any other answer.
+fn bill_download(shared: &Shared, a: &Arrived, fault: Option<Fault>) -> Response<Full<Bytes>> {
+    if a.method != "GET" {
+        let reply = Reply::error(405, "METHOD_NOT_ALLOWED", "allowed methods: GET");
+        return signed(shared, &reply, fault);
+    }
+    match shared.bill_file(&a.query) {
+        Ok(file) => plain(&Stub::any().raw("application/octet-stream", file)),
+        Err(reply) => signed(shared, &reply, fault),
+    }
+}
+
 fn route_v3(shared: &Shared, a: &Arrived) -> Reply {
     if a.path == "/v3/certificates" {
         if a.method == "GET" {
@@ -374,6 +396,11 @@ fn route_v3(shared: &Shared, a: &Arrived) -> Reply {
         }
     } else if a.path.starts_with("/v3/payscore/") {
         shared.payscore(&a.method, &a.path, &a.query, &a.body)
+    } else if ["/v3/pay/", "/v3/refund/domestic/", "/v3/bill/"]
+        .iter()
+        .any(|p| a.path.starts_with(p))
+    {
+        shared.payments(&a.method, &a.path, &a.query, &a.body)
     } else {
         Reply::error(
             404,
@@ -517,6 +544,29 @@ fn control(shared: &Shared, method: &str, rest: &str) -> Reply {
     };
     let order = percent_encoding::percent_decode_str(order).decode_utf8_lossy();
     match shared.control_reply(&order, control) {
+        Ok(()) => Reply::no_content(),
+        Err(reply) => reply,
+    }
+}
+
+/// `POST /sandbox/transactions/{out_trade_no}/{pay|fail}`.
+fn cashier(shared: &Shared, method: &str, rest: &str) -> Reply {
+    if method != "POST" {
+        return Reply::error(405, "METHOD_NOT_ALLOWED", "control calls take POST");
+    }
+    let step = match rest.rsplit_once('/') {
+        Some((no, "pay")) => (no, Cashier::Pay),
+        Some((no, "fail")) => (no, Cashier::Fail),
+        _ => {
+            return Reply::error(
+                404,
+                "NOT_FOUND",
+                "use /sandbox/transactions/{out_trade_no}/{pay|fail}",
+            );
+        }
+    };
+    let no = percent_encoding::percent_decode_str(step.0).decode_utf8_lossy();
+    match shared.cashier(&no, step.1) {
         Ok(()) => Reply::no_content(),
         Err(reply) => reply,
     }

@@ -1,17 +1,18 @@
 //! What one sandbox holds: its keys, its orders, and what it signs with.
 
-use std::sync::{Arc, Mutex, atomic::AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard, atomic::AtomicUsize};
 
 use bytes::Bytes;
 use serde_json::json;
 
 use crate::{
     SandboxKeys, SigningMode,
-    callbacks::Notifier,
+    callbacks::{Notifier, SentCallback},
     payscore::{PayScore, Reply},
     record::Log,
     signing::AnswerSigner,
     stubs::Stubs,
+    transactions::Transactions,
 };
 use wechatpay::{
     Error,
@@ -30,6 +31,12 @@ pub(crate) enum Control {
     PayingAtCashier,
 }
 
+/// What the user does at WeChat's cashier with an order of basic payments.
+pub(crate) enum Cashier {
+    Pay,
+    Fail,
+}
+
 pub(crate) struct Shared {
     pub(crate) keys: SandboxKeys,
     pub(crate) merchant_public: PublicKey,
@@ -41,6 +48,7 @@ pub(crate) struct Shared {
     /// A fault applied to every answer, as if each request asked for it.
     pub(crate) fault: Mutex<Option<crate::Fault>>,
     payscore: Mutex<PayScore>,
+    payments: Mutex<Transactions>,
 }
 
 /// Connections the server saw, for tests of keep-alive and cancellation.
@@ -57,6 +65,7 @@ impl Shared {
         keys: SandboxKeys,
         signing_mode: SigningMode,
         runtime: tokio::runtime::Handle,
+        base_uri: &str,
     ) -> Result<Self, Error> {
         let platform = PrivateKey::from_pem(&keys.platform_private_key_pem)?;
         let signer = Arc::new(AnswerSigner {
@@ -73,6 +82,7 @@ impl Shared {
                 apiv3_key: keys.apiv3_key.clone(),
                 signer: signer.clone(),
                 delivered: Arc::new(AtomicUsize::new(0)),
+                sent: Arc::default(),
                 runtime,
             },
             signer,
@@ -82,6 +92,7 @@ impl Shared {
             connections: ConnectionCounts::default(),
             fault: Mutex::new(None),
             payscore: Mutex::new(PayScore::new()),
+            payments: Mutex::new(Transactions::with_base(base_uri)),
         })
     }
 
@@ -92,11 +103,55 @@ impl Shared {
         }
     }
 
-    fn orders(&self) -> std::sync::MutexGuard<'_, PayScore> {
-        match self.payscore.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+    fn orders(&self) -> MutexGuard<'_, PayScore> {
+        lock(&self.payscore)
+    }
+
+    fn payments_store(&self) -> MutexGuard<'_, Transactions> {
+        lock(&self.payments)
+    }
+
+    /// One authenticated call of basic payments, refunds or bills.
+    pub(crate) fn payments(&self, method: &str, path: &str, query: &str, body: &[u8]) -> Reply {
+        let (reply, events) = self.payments_store().handle(
+            &self.keys.mchid,
+            method,
+            path,
+            query,
+            body,
+            formatter::timestamp(),
+        );
+        self.notifier.deliver(events);
+        reply
+    }
+
+    /// The bill a download link names.
+    pub(crate) fn bill_file(&self, query: &str) -> Result<Vec<u8>, Reply> {
+        self.payments_store()
+            .bill_file(query, formatter::timestamp())
+    }
+
+    pub(crate) fn cashier(&self, out_trade_no: &str, step: Cashier) -> Result<(), Reply> {
+        let mut store = self.payments_store();
+        let events = match step {
+            Cashier::Pay => {
+                store.user_pay(&self.keys.mchid, out_trade_no, formatter::timestamp())?
+            }
+            Cashier::Fail => store
+                .user_fail(&self.keys.mchid, out_trade_no)
+                .map(|()| Vec::new())?,
+        };
+        drop(store);
+        self.notifier.deliver(events);
+        Ok(())
+    }
+
+    pub(crate) fn transaction(&self, out_trade_no: &str) -> Option<serde_json::Value> {
+        self.payments_store().order(&self.keys.mchid, out_trade_no)
+    }
+
+    pub(crate) fn callbacks(&self) -> Vec<SentCallback> {
+        self.notifier.sent()
     }
 
     /// One authenticated Pay-Score call.
@@ -118,22 +173,7 @@ impl Shared {
         out_order_no: &str,
         control: Control,
     ) -> Result<(), crate::SandboxError> {
-        self.control_reply(out_order_no, control).map_err(|reply| {
-            let field = |k: &str| {
-                reply
-                    .body
-                    .as_ref()
-                    .and_then(|b| b.get(k))
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            crate::SandboxError::Refused {
-                status: reply.status,
-                code: field("code"),
-                message: field("message"),
-            }
-        })
+        self.control_reply(out_order_no, control).map_err(refused)
     }
 
     pub(crate) fn control_reply(&self, out_order_no: &str, control: Control) -> Result<(), Reply> {
@@ -188,6 +228,31 @@ impl Shared {
                 "ciphertext": ciphertext,
             }
         }]}))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// A refusal of a control call, as the handle reports it.
+pub(crate) fn refused(reply: Reply) -> crate::SandboxError {
+    let field = |k: &str| {
+        reply
+            .body
+            .as_ref()
+            .and_then(|b| b.get(k))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    crate::SandboxError::Refused {
+        status: reply.status,
+        code: field("code"),
+        message: field("message"),
     }
 }
 

@@ -203,7 +203,7 @@ impl V2 {
         }
         let now = formatter::timestamp();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let time_end: String = super::payscore::rfc3339(now)
+        let time_end: String = crate::time::fmt_rfc3339(now)
             .chars()
             .take(19)
             .filter(char::is_ascii_digit)

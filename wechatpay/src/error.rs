@@ -80,6 +80,8 @@ enum Kind {
     Decode,
     /// A layer added to the stack (or a custom signer) failed.
     Layer,
+    /// Writing a download (a bill) to the caller's sink failed.
+    Sink,
 }
 
 /// How far a call got: the fact a retry must be built on.
@@ -232,6 +234,18 @@ impl Error {
     pub(crate) fn callback(reason: VerificationFailure) -> Self {
         let mut e = Self::new(Kind::Verification, Reach::NotSent, "callback");
         e.inner.detail = Detail::Verification(reason);
+        e
+    }
+
+    /// Writing a download to the caller's sink failed, after WeChat Pay answered.
+    pub(crate) fn sink(source: std::io::Error, response: Option<Response>) -> Self {
+        let mut e = Self::new(
+            Kind::Sink,
+            Reach::Answered,
+            "the download could not be written",
+        )
+        .with_source(source);
+        e.inner.response = response;
         e
     }
 
@@ -415,6 +429,18 @@ impl Error {
     /// ```
     pub fn is_decode(&self) -> bool {
         self.inner.kind == Kind::Decode
+    }
+
+    /// Whether writing a download (a [bill](crate::bills)) to the sink you
+    /// gave failed: the disk is full, the file was closed. The source is the
+    /// `std::io::Error`.
+    ///
+    /// ```
+    /// let e = wechatpay::Error::custom("x");
+    /// assert!(!e.is_sink());
+    /// ```
+    pub fn is_sink(&self) -> bool {
+        self.inner.kind == Kind::Sink
     }
 
     /// Whether a layer of your own (or a custom signer) failed.
@@ -929,6 +955,14 @@ pub enum VerificationFailure {
         /// The cap in bytes.
         limit: usize,
     },
+    /// A downloaded bill's SHA-1 is not the `hash_value` WeChat Pay gave for
+    /// it: it was cut short, altered, or is another bill.
+    BillDigest {
+        /// The `hash_value` of the bill answer, lowercase.
+        expected: String,
+        /// The SHA-1 of what was downloaded (after gunzipping).
+        actual: String,
+    },
 }
 
 impl fmt::Display for VerificationFailure {
@@ -990,6 +1024,12 @@ impl fmt::Display for VerificationFailure {
             Self::TooLarge { limit } => {
                 write!(f, "the body is larger than the {limit}-byte cap")
             }
+            Self::BillDigest { expected, actual } => write!(
+                f,
+                "the bill's SHA-1 is {} where WeChat Pay gave {}: discard what was written",
+                escaped(actual),
+                escaped(expected)
+            ),
         }
     }
 }

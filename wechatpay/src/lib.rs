@@ -47,6 +47,9 @@
 //! | [`formatter`] | signed-message shapes | `Formatter` |
 //! | [`certificates`] | trusted WeChat Pay keys, download, refresh | the `certs` array, `CertificateDownloader` |
 //! | [`notify`] | callbacks: verify, decrypt | the notification docs |
+//! | [`models`] | typed bodies: payments, refunds, bills, Pay-Score | the API pages |
+//! | [`paysign`] | the front end's JSAPI `paySign` and APP `sign` | `Rsa::sign` over the documented lines |
+//! | [`bills`] | bill download, streamed, gunzipped, digest checked | `billdownload` with `sink` |
 //! | [`v2`] | APIv2 (XML): `v2/…` calls, signs, refund `req_info` | `ClientXmlTrait` |
 //! | [`Error`] | every failure, typed | exceptions |
 //!
@@ -60,6 +63,7 @@
 //! | `tracing` | no | a span a call (`wechatpay.request`) and events for retries, failovers and certificate refreshes |
 #![warn(missing_docs)]
 
+pub mod bills;
 mod builder;
 pub mod certificates;
 mod chain;
@@ -72,6 +76,7 @@ pub mod middleware;
 pub mod models;
 pub mod notify;
 pub mod options;
+pub mod paysign;
 mod pipeline;
 mod request;
 mod response;

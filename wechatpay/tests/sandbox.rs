@@ -1579,8 +1579,8 @@ fn unknown_orders_routes_and_methods() {
     let r = client["v3/payscore/serviceorder/ABCDEF123456/cancel/again"]
         .post(Options::new().json(&cancel));
     expect_api(r, 404, "NOT_FOUND", "");
-    let r = client["v3/refund/domestic/refunds"].post(Options::new().json(&cancel));
-    expect_api(r, 404, "NOT_FOUND", "/v3/refund/domestic/refunds");
+    let r = client["v3/marketing/favor/stocks"].post(Options::new().json(&cancel));
+    expect_api(r, 404, "NOT_FOUND", "/v3/marketing/favor/stocks");
 
     let r = client[DIRECT].put(Options::new().json(&cancel));
     expect_api(r, 405, "METHOD_NOT_ALLOWED", "GET, POST");
@@ -2655,13 +2655,13 @@ fn stubs_and_sticky_faults_as_a_client_sees_them() {
     ok(client["v3/certificates"].get(()));
 
     // A 2xx whose signature is broken is not trusted, whatever it says.
-    let path = "/v3/pay/transactions/id/4200000001";
+    let path = "/v3/marketing/busifavor/stocks/S1";
     sandbox.stub(
         Stub::new("GET", path)
             .json(json!({"trade_state": "SUCCESS"}))
             .fault(Fault::BadSignature),
     );
-    let (reason, response) = verification(client["v3/pay/transactions/id/4200000001"].get(()));
+    let (reason, response) = verification(client["v3/marketing/busifavor/stocks/S1"].get(()));
     assert!(
         matches!(reason, VerificationFailure::BadSignature { .. }),
         "{reason:?}"
@@ -2670,7 +2670,7 @@ fn stubs_and_sticky_faults_as_a_client_sees_them() {
     assert_eq!(response.body().as_ref(), br#"{"trade_state":"SUCCESS"}"#);
     sandbox.clear_stubs();
     expect_api(
-        client["v3/pay/transactions/id/4200000001"].get(()),
+        client["v3/marketing/busifavor/stocks/S1"].get(()),
         404,
         "NOT_FOUND",
         path,

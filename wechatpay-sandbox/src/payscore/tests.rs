@@ -1,5 +1,6 @@
 use super::time::{fmt_compact, parse_compact, parse_rfc3339};
 use super::*;
+use serde_json::json;
 
 const MCH: &str = "1900000001";
 const SUB: &str = "1900000109";

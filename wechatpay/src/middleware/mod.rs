@@ -112,6 +112,11 @@ impl<'a> Next<'a> {
         Self { layers, transport }
     }
 
+    /// The transport under the stack, for a crate layer that sends by itself.
+    pub(crate) fn transport(&self) -> &'a Transport {
+        self.transport
+    }
+
     /// Passes `request` to the next layer, or to the network after the last.
     ///
     /// ```

@@ -43,8 +43,11 @@ mod key;
 mod pool;
 pub(crate) mod proxy;
 mod stream;
+mod streaming;
 pub(crate) mod tls;
 mod tunnel;
+
+pub(crate) use streaming::BodyStream;
 
 use connect::Connector;
 use key::PoolKey;
@@ -117,14 +120,7 @@ impl Transport {
 
     /// Sends `request` and reads the whole answer, within the call's timeout.
     pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
-        let (timeout, progress, security) = match context_of(&request) {
-            Some(c) => (
-                c.timeout.unwrap_or(self.timeout),
-                c.progress.clone(),
-                c.security,
-            ),
-            None => (self.timeout, Progress::default(), false),
-        };
+        let (timeout, progress, security) = self.settings(&request);
         progress.attempt();
         let stage = StageCell::default();
         let attempt = self.attempt(request, security, &progress, &stage);
@@ -141,6 +137,18 @@ impl Transport {
             Poll::Pending
         })
         .await
+    }
+
+    /// The call's timeout, progress and whether it shows the client certificate.
+    fn settings(&self, request: &Request) -> (Duration, Progress, bool) {
+        match context_of(request) {
+            Some(c) => (
+                c.timeout.unwrap_or(self.timeout),
+                c.progress.clone(),
+                c.security,
+            ),
+            None => (self.timeout, Progress::default(), false),
+        }
     }
 
     fn timed_out(after: Duration, stage: Stage, progress: &Progress) -> Error {
@@ -161,6 +169,26 @@ impl Transport {
         progress: &Progress,
         stage: &StageCell,
     ) -> Result<Response, Error> {
+        let (key, mut conn, head) = self.exchange(request, security, progress, stage).await?;
+        let keep_alive = !closes(head.headers());
+        let (parts, body) = head.into_parts();
+        let length = parts.headers.get(header::CONTENT_LENGTH);
+        let body = conn.io.drive(collect(body, length, self.max_body)).await?;
+        if keep_alive {
+            self.pool.checkin(key, conn);
+        }
+        Ok(Response::from_parts(parts, body))
+    }
+
+    /// Sends `request` on a pooled or fresh connection and waits for the
+    /// answer's head; the body is still to be read, on the connection handed back.
+    async fn exchange(
+        &self,
+        request: Request,
+        security: bool,
+        progress: &Progress,
+        stage: &StageCell,
+    ) -> Result<(PoolKey, pool::Connection, http::Response<Incoming>), Error> {
         let key = PoolKey::for_uri(request.uri(), security, &self.proxies)?;
         let mut outgoing = to_hyper(request, &key)?;
         // A pooled connection that turns out closed is replaced once with
@@ -224,14 +252,7 @@ impl Transport {
             };
             stage.set(Stage::Answered);
             progress.mark(Reach::Answered);
-            let keep_alive = !closes(head.headers());
-            let (parts, body) = head.into_parts();
-            let length = parts.headers.get(header::CONTENT_LENGTH);
-            let body = conn.io.drive(collect(body, length, self.max_body)).await?;
-            if keep_alive {
-                self.pool.checkin(key, conn);
-            }
-            return Ok(Response::from_parts(parts, body));
+            return Ok((key, conn, head));
         }
     }
 }

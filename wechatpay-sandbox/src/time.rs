@@ -1,5 +1,6 @@
-//! Times: the compact `yyyyMMddHHmmss` and RFC 3339 forms, parsed and formatted in
-//! Beijing time.
+//! Times as WeChat Pay writes them: the compact `yyyyMMddHHmmss` and RFC 3339
+//! forms, parsed and formatted in Beijing time; shared by Pay-Score, payments
+//! and bills.
 
 /// Beijing time: every WeChat Pay time without an explicit offset is at +08:00.
 const CST_OFFSET_SECS: i64 = 8 * 3600;
@@ -52,17 +53,13 @@ fn cst_fields(unix: i64) -> (i64, i64, i64, i64, i64, i64) {
 
 /// `2019-12-25T09:12:10+08:00`
 /// `unix` as RFC 3339 in China Standard Time, e.g. `2026-11-24T16:00:00+08:00`.
-pub(crate) fn rfc3339(unix: i64) -> String {
-    fmt_rfc3339(unix)
-}
-
-pub(super) fn fmt_rfc3339(unix: i64) -> String {
+pub(crate) fn fmt_rfc3339(unix: i64) -> String {
     let (y, mo, d, h, mi, s) = cst_fields(unix);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+08:00")
 }
 
 /// `20191225091210`
-pub(super) fn fmt_compact(unix: i64) -> String {
+pub(crate) fn fmt_compact(unix: i64) -> String {
     let (y, mo, d, h, mi, s) = cst_fields(unix);
     format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
 }
@@ -84,7 +81,7 @@ fn to_unix(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
 }
 
 /// `yyyyMMddHHmmss` in Beijing time.
-pub(super) fn parse_compact(s: &str) -> Option<i64> {
+pub(crate) fn parse_compact(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 14 {
         return None;
@@ -102,7 +99,7 @@ pub(super) fn parse_compact(s: &str) -> Option<i64> {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
-pub(super) fn parse_rfc3339(s: &str) -> Option<i64> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20 {
         return None;
