@@ -82,7 +82,7 @@ pub struct Builder {
     layers: Vec<Arc<dyn Middleware>>,
     stack_edits: Vec<StackEdit>,
     unverified: bool,
-    secret: Option<String>,
+    secret: Option<zeroize::Zeroizing<String>>,
     client_cert: Option<ClientCert>,
     root_certs: Vec<String>,
     proxy: ProxySetting,
@@ -321,7 +321,7 @@ impl Builder {
     /// assert!(!format!("{b:?}").contains("your-32"));
     /// ```
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
-        self.secret = Some(secret.into());
+        self.secret = Some(zeroize::Zeroizing::new(secret.into()));
         self
     }
 
@@ -530,7 +530,10 @@ impl Builder {
             .mchid
             .filter(|m| !m.is_empty())
             .ok_or_else(|| Error::config("the merchant ID `mchid` is required"))?;
-        let secret = self.secret.filter(|s| !s.is_empty()).map(Secret::new);
+        let secret = self
+            .secret
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret::new(s.to_string()));
         // A merchant on APIv2 alone gives no APIv3 settings at all.
         let v2_only = secret.is_some()
             && self.serial.as_deref().is_none_or(str::is_empty)

@@ -111,11 +111,12 @@ pub(crate) fn is_unsigned(path: &str) -> bool {
 
 /// The APIv2 secret (API key): never printed.
 #[derive(Clone)]
-pub(crate) struct Secret(std::sync::Arc<str>);
+pub(crate) struct Secret(std::sync::Arc<zeroize::Zeroizing<String>>);
 
 impl Secret {
+    /// Wiped from memory when the last client holding it is dropped.
     pub(crate) fn new(secret: String) -> Self {
-        Self(secret.into())
+        Self(std::sync::Arc::new(zeroize::Zeroizing::new(secret)))
     }
 
     pub(crate) fn expose(&self) -> &str {
