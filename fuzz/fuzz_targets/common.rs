@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each target uses part of it
 //! What the targets share: a client whose stack ends in a layer of the
 //! target's own (no network), and the test keys.
 
