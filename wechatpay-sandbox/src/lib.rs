@@ -225,6 +225,9 @@ impl SandboxBuilder {
         let acceptor = self.tls.as_ref().map(tls::acceptor).transpose()?;
         let https = self.tls.is_some();
         let mode = self.signing_mode;
+        // Signalled once the runtime is gone, so that dropping the handle
+        // returns only when every connection is closed.
+        let (done, gone) = std::sync::mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("wechatpay-sandbox".into())
             .spawn(move || {
@@ -261,12 +264,17 @@ impl SandboxBuilder {
                         https,
                         keys,
                         shared,
-                        _stop: StopOnDrop(Mutex::new(Some(stop))),
+                        _stop: StopOnDrop {
+                            stop: Mutex::new(Some(stop)),
+                            gone: Mutex::new(gone),
+                        },
                     }));
                     // Serve until the handle is dropped; then the runtime
                     // and its thread end, closing every connection.
                     let _ = server.await;
                 });
+                drop(rt);
+                let _ = done.send(());
             })?;
         Ok(())
     }
@@ -288,17 +296,30 @@ fn ended() -> SandboxError {
     ))
 }
 
-/// Stops the server task (and so its thread) when the handle is dropped.
-struct StopOnDrop(Mutex<Option<oneshot::Sender<()>>>);
+/// Stops the server task (and so its thread) when the handle is dropped,
+/// and waits until its connections are closed: a client that calls after
+/// the drop finds nothing listening, never a connection still answering.
+struct StopOnDrop {
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    gone: Mutex<std::sync::mpsc::Receiver<()>>,
+}
 
 impl Drop for StopOnDrop {
     fn drop(&mut self) {
-        let stop = match self.0.lock() {
+        let stop = match self.stop.lock() {
             Ok(mut s) => s.take(),
             Err(p) => p.into_inner().take(),
         };
         if let Some(stop) = stop {
             let _ = stop.send(());
+        }
+        // Dropped on one of its own threads (from a stub's callback, say),
+        // waiting would wait for itself.
+        let own = std::thread::current().name() == Some("wechatpay-sandbox");
+        if !own {
+            if let Ok(gone) = self.gone.lock() {
+                let _ = gone.recv_timeout(std::time::Duration::from_secs(5));
+            }
         }
     }
 }

@@ -7,12 +7,18 @@
 //! | `body`     | a raw string body, sent as is |
 //! | `headers`  | a map of header names to values, merged over the defaults |
 //! | `base_uri` | another host for this one call, e.g. `https://apihk.mch.weixin.qq.com/` |
-//! | `timeout`  | seconds for this call |
+//! | `timeout`  | seconds for this call, answer included |
+//! | `connect_timeout` | seconds to connect, for this call |
+//! | `debug`    | `true`: the signed request and the answer, to stderr, secrets redacted |
 //! | `xml`      | APIv2 payload (a map) |
 //! | `nonceless`| APIv2: do not add `nonce_str` |
 //! | `security` | APIv2: present the merchant's client certificate |
 //!
-//! Every other top-level key is a path variable.
+//! Every other top-level key must be a variable of the template: a key that
+//! is neither is an error naming it, so a typo or an option this crate does
+//! not take is never silently ignored. Guzzle's own options that PHP code
+//! passes (`verify`, `proxy`, `allow_redirects`, …) are refused with the
+//! Rust way to get the same ([`GUZZLE_OPTIONS`]).
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -35,9 +41,89 @@ pub const RESERVED_KEYS: &[&str] = &[
     "headers",
     "base_uri",
     "timeout",
+    "connect_timeout",
+    "debug",
     "xml",
     "nonceless",
     "security",
+];
+
+/// Guzzle request options PHP code passes, each refused with what does the
+/// same here.
+///
+/// ```
+/// let (_, instead) = wechatpay::options::GUZZLE_OPTIONS.iter().find(|(k, _)| *k == "verify").unwrap();
+/// assert!(instead.contains("root_certificate"));
+/// ```
+pub const GUZZLE_OPTIONS: &[(&str, &str)] = &[
+    (
+        "allow_redirects",
+        "redirects are never followed: a redirect would carry the Authorization elsewhere",
+    ),
+    (
+        "verify",
+        "TLS is always verified; trust another CA with Builder::root_certificate",
+    ),
+    ("proxy", "use Builder::proxy (or HTTPS_PROXY)"),
+    (
+        "http_errors",
+        "an answer other than 2xx/3xx is always an error; Error::response() holds it",
+    ),
+    (
+        "decode_content",
+        "answers are returned as sent; bills::download gunzips bills",
+    ),
+    (
+        "cert",
+        "use Builder::client_cert and the option `security: true`",
+    ),
+    (
+        "ssl_key",
+        "use Builder::client_cert and the option `security: true`",
+    ),
+    (
+        "read_timeout",
+        "use the option `timeout` (the whole call) or Builder::timeout",
+    ),
+    ("sink", "use bills::download to stream a bill to a file"),
+    (
+        "stream",
+        "answers are read whole; bills::download streams bills",
+    ),
+    (
+        "form_params",
+        "APIv2 payloads go in `xml`; APIv3 bodies in `json`",
+    ),
+    (
+        "multipart",
+        "use util::media::MediaUtil::options() for uploads",
+    ),
+    (
+        "auth",
+        "requests are signed by the client; there is no other authentication",
+    ),
+    ("cookies", "WeChat Pay uses no cookies"),
+    ("expect", "requests are sent whole"),
+    ("version", "calls use HTTP/1.1"),
+    ("force_ip_resolve", "not supported"),
+    ("idn_conversion", "host names are converted as URLs require"),
+    (
+        "on_headers",
+        "use a layer (Builder::middleware) to see answers",
+    ),
+    (
+        "on_stats",
+        "use a layer (Builder::middleware), or the tracing feature",
+    ),
+    (
+        "progress",
+        "not supported: answers are small; bills::download streams bills",
+    ),
+    ("delay", "use Builder::retries for pauses between attempts"),
+    (
+        "synchronous",
+        "choose the verb: `get` blocks, `get_async` does not",
+    ),
 ];
 
 /// The options of one call: a JSON object, as PHP's options array.

@@ -1134,3 +1134,51 @@ fn a_blocking_call_inside_a_layer_works_or_is_refused_never_deadlocks() {
         "{err:?}"
     );
 }
+
+#[test]
+fn options_that_would_be_ignored_are_refused_by_name() {
+    let s = sandbox();
+    let client = s.client().unwrap();
+    let c = client.chain("v3/payscore/serviceorder/{out_order_no}");
+    // A typo of a variable, and a key no template has.
+    let e = c.get(json!({"out_order_id": "A1"})).unwrap_err();
+    assert!(
+        e.is_options() && e.to_string().contains("`out_order_id`"),
+        "{e}"
+    );
+    let mut n = 0;
+    for (key, hint) in [
+        ("verify", "root_certificate"),
+        ("proxy", "Builder::proxy"),
+        ("allow_redirects", "never followed"),
+        ("http_errors", "Error::response"),
+        ("decode_content", "as sent"),
+        ("cert", "client_cert"),
+    ] {
+        let e = c
+            .get(json!({"out_order_no": "A1", key: false}))
+            .unwrap_err();
+        assert!(e.is_options() && e.is_before_send(), "{key}: {e}");
+        assert!(e.to_string().contains(hint), "{key}: {e}");
+        n += 1;
+    }
+    assert_eq!(n, 6);
+    // PHP's media upload, ported as a body and a multipart Content-Type.
+    let e = client
+        .chain("v3/merchant/media/upload")
+        .post(json!({
+            "body": "--boundary\r\n…",
+            "headers": {"Content-Type": "multipart/form-data; boundary=boundary"}
+        }))
+        .unwrap_err();
+    assert!(e.is_options() && e.to_string().contains("MediaUtil"), "{e}");
+    assert!(s.take_requests().is_empty(), "none was sent");
+    // What Guzzle options make sense are taken: `connect_timeout`, `debug`.
+    s.stub(Stub::any().json(json!({})));
+    c.get(json!({"out_order_no": "A1", "connect_timeout": 2, "debug": true}))
+        .unwrap();
+    let e = c
+        .get(json!({"out_order_no": "A1", "connect_timeout": "soon"}))
+        .unwrap_err();
+    assert!(e.is_options(), "{e}");
+}

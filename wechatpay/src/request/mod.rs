@@ -48,6 +48,10 @@ pub struct CallContext {
     pub template: Arc<str>,
     /// A per-call timeout from the `timeout` option.
     pub timeout: Option<Duration>,
+    /// A per-call connect timeout from the `connect_timeout` option.
+    pub connect_timeout: Option<Duration>,
+    /// The `debug` option: the request and its answer go to stderr.
+    pub(crate) debug: bool,
     /// Only the certificate downloader turns this off: it must read the
     /// reply before it has the key that verifies it, and verifies it itself.
     pub(crate) verify_response: bool,
@@ -150,11 +154,13 @@ pub(crate) fn prepare(
     options: Options,
 ) -> Result<Request, Error> {
     options.check()?;
+    check_keys(&options, template)?;
     let target = template.expand(options.as_map())?;
     let is_v2 = target
         .get(..3)
         .is_some_and(|p| p.eq_ignore_ascii_case("v2/"));
-    let timeout = timeout_of(&options)?;
+    let timeout = seconds_of(&options, "timeout")?;
+    let connect_timeout = seconds_of(&options, "connect_timeout")?;
     if !is_v2 && !defaults.has_v3 {
         return Err(Error::config(format!(
             "`{}` is an APIv3 endpoint and this client is configured for APIv2 only (give              serial, private_key and cert for APIv3)",
@@ -188,6 +194,8 @@ pub(crate) fn prepare(
         },
         template: Arc::from(template.source()),
         timeout,
+        connect_timeout,
+        debug: flag(&options, "debug")?,
         verify_response: true,
         signed_body: options.upload_part().map(|u| Arc::from(u.signed.as_str())),
         security: is_v2 && flag(&options, "security")?,
@@ -227,20 +235,59 @@ pub(crate) fn flag(options: &Options, key: &str) -> Result<bool, Error> {
     }
 }
 
-/// The `timeout` option: 0 < seconds < 86400.
-pub(crate) fn timeout_of(options: &Options) -> Result<Option<Duration>, Error> {
-    match options.get("timeout") {
+/// A seconds option (`timeout`, `connect_timeout`): 0 < seconds < 86400.
+pub(crate) fn seconds_of(options: &Options, key: &str) -> Result<Option<Duration>, Error> {
+    match options.get(key) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
             Some(s) if s > 0.0 && s.is_finite() && s < 86_400.0 => {
                 Ok(Some(Duration::from_secs_f64(s)))
             }
             _ => Err(Error::options(format!(
-                "`timeout` must be 0 < seconds < 86400, got {n}"
+                "`{key}` must be 0 < seconds < 86400, got {n}"
             ))),
         },
-        Some(_) => Err(Error::options("`timeout` must be a number of seconds")),
+        Some(_) => Err(Error::options(format!(
+            "`{key}` must be a number of seconds"
+        ))),
     }
+}
+
+/// Every key is an option or a variable of the template, and PHP's shape
+/// of a media upload is pointed to the call that does it right.
+fn check_keys(options: &Options, template: &Template) -> Result<(), Error> {
+    use crate::options::{GUZZLE_OPTIONS, RESERVED_KEYS};
+    for key in options.as_map().keys() {
+        if RESERVED_KEYS.contains(&key.as_str()) || template.variables().any(|v| v == key) {
+            continue;
+        }
+        if let Some((_, instead)) = GUZZLE_OPTIONS.iter().find(|(k, _)| k == key) {
+            return Err(Error::options(format!(
+                "`{key}` is a Guzzle option this client does not take: {instead}"
+            )));
+        }
+        return Err(Error::options(format!(
+            "`{key}` is neither an option ({}) nor a variable of the template `{}`",
+            RESERVED_KEYS.join(", "),
+            template.source()
+        )));
+    }
+    let multipart = options
+        .get("headers")
+        .and_then(Value::as_object)
+        .and_then(|h| {
+            h.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v)
+        })
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    if multipart && options.upload_part().is_none() {
+        return Err(Error::options(
+            "a media upload given as `body` and a multipart `Content-Type` (PHP's              `$media->getStream()` shape) would send the file as text and sign the whole body;              use `MediaUtil::from_path(..)?.options()`, which sends the file's bytes and signs              the meta JSON as WeChat Pay requires",
+        ));
+    }
+    Ok(())
 }
 
 /// The `headers` option over the defaults; a `null` value removes one.

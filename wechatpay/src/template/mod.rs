@@ -112,6 +112,17 @@ impl Template {
         })
     }
 
+    /// The names of the variables the template expands.
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &str> {
+        self.parts
+            .iter()
+            .flat_map(|p| match p {
+                Part::Literal(_) => [].iter(),
+                Part::Expression(e) => e.vars.iter(),
+            })
+            .map(|v| v.name.as_str())
+    }
+
     /// The template as written.
     pub(crate) fn source(&self) -> &str {
         &self.source

@@ -34,15 +34,17 @@ impl Connector {
         self.tls.has_identity()
     }
 
-    /// A new connection for `key`, within the connect timeout.
-    pub(crate) async fn connect(&self, key: &PoolKey) -> Result<Connection, Error> {
-        match tokio::time::timeout(self.connect_timeout, self.open(key)).await {
+    /// A new connection for `key`, within `timeout` (the call's
+    /// `connect_timeout` option) or the builder's connect timeout.
+    pub(crate) async fn connect(
+        &self,
+        key: &PoolKey,
+        timeout: Option<Duration>,
+    ) -> Result<Connection, Error> {
+        let timeout = timeout.unwrap_or(self.connect_timeout);
+        match tokio::time::timeout(timeout, self.open(key)).await {
             Ok(r) => r,
-            Err(_) => Err(Error::timeout(
-                self.connect_timeout,
-                true,
-                crate::error::Reach::NotSent,
-            )),
+            Err(_) => Err(Error::timeout(timeout, true, crate::error::Reach::NotSent)),
         }
     }
 

@@ -39,6 +39,7 @@ use crate::{
 };
 
 mod connect;
+mod debug;
 mod key;
 mod pool;
 pub(crate) mod proxy;
@@ -169,6 +170,7 @@ impl Transport {
         progress: &Progress,
         stage: &StageCell,
     ) -> Result<Response, Error> {
+        let debug = context_of(&request).is_some_and(|c| c.debug);
         let (key, mut conn, head) = self.exchange(request, security, progress, stage).await?;
         let keep_alive = !closes(head.headers());
         let (parts, body) = head.into_parts();
@@ -177,7 +179,11 @@ impl Transport {
         if keep_alive {
             self.pool.checkin(key, conn);
         }
-        Ok(Response::from_parts(parts, body))
+        let response = Response::from_parts(parts, body);
+        if debug {
+            debug::answer(&response);
+        }
+        Ok(response)
     }
 
     /// Sends `request` on a pooled or fresh connection and waits for the
@@ -190,6 +196,10 @@ impl Transport {
         stage: &StageCell,
     ) -> Result<(PoolKey, pool::Connection, http::Response<Incoming>), Error> {
         let key = PoolKey::for_uri(request.uri(), security, &self.proxies)?;
+        let connect_timeout = context_of(&request).and_then(|c| c.connect_timeout);
+        if context_of(&request).is_some_and(|c| c.debug) {
+            debug::request(&request);
+        }
         let mut outgoing = to_hyper(request, &key)?;
         // A pooled connection that turns out closed is replaced once with
         // a fresh one; hyper hands the request back untouched in that case.
@@ -200,7 +210,7 @@ impl Transport {
                 Some(c) => (c, true),
                 None => {
                     fresh_tries += 1;
-                    (self.connector.connect(&key).await?, false)
+                    (self.connector.connect(&key, connect_timeout).await?, false)
                 }
             };
             if conn.io.drive(conn.sender.ready()).await.is_err() {
