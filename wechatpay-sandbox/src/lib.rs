@@ -121,6 +121,7 @@ pub struct SandboxBuilder {
     signing_mode: SigningMode,
     keys: Option<SandboxKeys>,
     tls: Option<SandboxTls>,
+    worker_threads: Option<usize>,
 }
 
 impl SandboxBuilder {
@@ -156,6 +157,18 @@ impl SandboxBuilder {
     /// ```
     pub fn keys(mut self, keys: SandboxKeys) -> Self {
         self.keys = Some(keys);
+        self
+    }
+
+    /// Threads of the sandbox's runtime; default 2. A benchmark that wants
+    /// the server to take one core of two sets 1.
+    ///
+    /// ```
+    /// let sandbox = wechatpay_sandbox::Sandbox::builder().worker_threads(1).start_blocking()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn worker_threads(mut self, n: usize) -> Self {
+        self.worker_threads = Some(n.max(1));
         self
     }
 
@@ -225,6 +238,7 @@ impl SandboxBuilder {
         let acceptor = self.tls.as_ref().map(tls::acceptor).transpose()?;
         let https = self.tls.is_some();
         let mode = self.signing_mode;
+        let workers = self.worker_threads.unwrap_or(2);
         // Signalled once the runtime is gone, so that dropping the handle
         // returns only when every connection is closed.
         let (done, gone) = std::sync::mpsc::channel::<()>();
@@ -232,7 +246,7 @@ impl SandboxBuilder {
             .name("wechatpay-sandbox".into())
             .spawn(move || {
                 let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
+                    .worker_threads(workers)
                     .thread_name("wechatpay-sandbox")
                     .enable_all()
                     .build()

@@ -73,7 +73,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Runs the sandbox in this process and prints its address: the bench
 /// starts a second copy of itself this way.
 fn serve_sandbox() -> ! {
-    let sandbox = wechatpay_sandbox::Sandbox::start_blocking().expect("sandbox");
+    // One server thread: with two cores, the client and the server each
+    // have one, so neither measures the other's contention.
+    let sandbox = wechatpay_sandbox::Sandbox::builder()
+        .worker_threads(1)
+        .start_blocking()
+        .expect("sandbox");
     println!("listening on {}", sandbox.base_uri());
     loop {
         std::thread::park();
