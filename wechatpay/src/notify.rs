@@ -375,6 +375,24 @@ mod tests {
     }
 
     #[test]
+    fn a_body_over_the_cap_is_refused_before_any_check() {
+        let v = NotifyVerifier::new(CertStore::default(), "0123456789abcdef0123456789abcdef")
+            .unwrap()
+            .with_max_body_bytes(16);
+        // No headers at all: the size is checked first, so no key is needed.
+        let e = v.verify(&http::HeaderMap::new(), &[b'x'; 17]).unwrap_err();
+        assert_eq!(
+            e.verification_failure(),
+            Some(&VerificationFailure::TooLarge { limit: 16 })
+        );
+        let e = v.verify(&http::HeaderMap::new(), &[b'x'; 16]).unwrap_err();
+        assert!(matches!(
+            e.verification_failure(),
+            Some(VerificationFailure::MissingHeader(_))
+        ));
+    }
+
+    #[test]
     fn nonces_are_forgotten_after_the_window() {
         let mut s = SeenNonces::new(100);
         assert!(s.insert("a", 1_000));

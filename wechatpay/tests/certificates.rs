@@ -182,3 +182,75 @@ fn a_failing_refresh_keeps_the_old_certificates_and_reports() {
     assert_eq!(client.certs().serials(), before);
     assert!(client.chain("v3/certificates").get(()).is_ok());
 }
+
+/// A `v3/certificates` listing of `certs` (serial, PEM), encrypted as WeChat Pay does.
+fn listing(apiv3_key: &str, certs: &[(&str, &str)]) -> serde_json::Value {
+    let data: Vec<serde_json::Value> = certs
+        .iter()
+        .map(|(serial, pem)| {
+            let nonce = "0123456789ab";
+            let ciphertext = wechatpay::crypto::aes_gcm::encrypt(
+                apiv3_key.as_bytes(),
+                nonce.as_bytes(),
+                b"certificate",
+                pem.as_bytes(),
+            )
+            .unwrap();
+            serde_json::json!({
+                "serial_no": serial, "effective_time": "", "expire_time": "",
+                "encrypt_certificate": {"algorithm": "AEAD_AES_256_GCM", "nonce": nonce,
+                    "associated_data": "certificate", "ciphertext": ciphertext}
+            })
+        })
+        .collect();
+    serde_json::json!({ "data": data })
+}
+
+#[tokio::test]
+async fn a_certificate_outside_its_validity_window_is_left_out() {
+    let sandbox = Sandbox::builder()
+        .signing_mode(SigningMode::Certificate)
+        .start()
+        .await
+        .unwrap();
+    let keys = sandbox.keys().clone();
+    let client = sandbox.client().unwrap();
+    // Valid 2020-01-01 to 2021-01-01, with the platform key (serial 1000).
+    let expired = std::fs::read_to_string(format!(
+        "{}/tests/keys/platform_cert_expired.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let both = listing(
+        &keys.apiv3_key,
+        &[
+            (&keys.platform_cert_serial, &keys.platform_cert_pem),
+            ("1000", &expired),
+        ],
+    );
+    sandbox.stub(
+        wechatpay_sandbox::Stub::path("/v3/certificates")
+            .json(both)
+            .times(1),
+    );
+    let certs = download(&client, &keys.apiv3_key).await.unwrap();
+    let serials: Vec<&str> = certs.iter().map(|c| c.serial_no.as_str()).collect();
+    assert_eq!(
+        serials,
+        [keys.platform_cert_serial.as_str()],
+        "the expired one is left out"
+    );
+
+    let only_expired = listing(&keys.apiv3_key, &[("1000", &expired)]);
+    sandbox.stub(
+        wechatpay_sandbox::Stub::path("/v3/certificates")
+            .json(only_expired)
+            .times(1),
+    );
+    let e = download(&client, &keys.apiv3_key).await.unwrap_err();
+    assert!(
+        e.to_string().contains("validity window") && e.to_string().contains("1000"),
+        "{e}"
+    );
+    assert!(!e.is_before_send(), "{e:?}");
+}
