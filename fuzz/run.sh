@@ -16,9 +16,10 @@ for target in template query response notify xml keys; do
   else
     outcome="FINDING (see fuzz/artifacts/$target)"
   fi
-  runs="$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -1)"
-  cov="$(grep -E '#[0-9]+ +DONE' "$log" | tail -1)"
-  corpus="$(ls "corpus/$target" | wc -l)"
+  runs="$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -1 || true)"
+  cov="$(grep -E '#[0-9]+ +DONE' "$log" | tail -1 || true)"
+  corpus="$(find "corpus/$target" -type f | wc -l)"
   echo "$target: $outcome; executions ${runs:-?}; corpus $corpus files; ${cov}"
+  if [ "$outcome" != clean ]; then tail -40 "$log"; fi
   rm -f "$log"
 done
