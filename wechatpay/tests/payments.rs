@@ -3,18 +3,10 @@
 //! their re-delivery, bills and their download (digest, gzip, refusals),
 //! and the front end's signatures checked independently.
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::{body::Incoming, service::service_fn};
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use wechatpay::{
@@ -32,6 +24,9 @@ use wechatpay::{
     paysign::{AppPayParams, JsapiPayParams},
 };
 use wechatpay_sandbox::{CALLBACK_ATTEMPTS, Sandbox, SentCallback, Stub};
+
+mod support;
+use support::receiver::{Answer, next, receiver};
 
 const APPID: &str = "wxd678efh567hg6787";
 const SUB: &str = "1900000109";
@@ -79,77 +74,6 @@ fn api(r: Result<Response, Error>) -> (u16, String) {
         api.status().as_u16(),
         api.code().unwrap_or_default().to_string(),
     )
-}
-
-struct Received {
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-/// How a test receiver answers.
-#[derive(Clone, Copy)]
-enum Answer {
-    /// 500 for the first `n` deliveries, then 204.
-    FailFirst(usize),
-    /// Closes the connection without a word, always.
-    Silence,
-}
-
-/// A loopback notify receiver; every request it gets is sent on the channel.
-async fn receiver(answer: Answer) -> (String, tokio::sync::mpsc::UnboundedReceiver<Received>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let failures = Arc::new(AtomicUsize::new(match answer {
-        Answer::FailFirst(n) => n,
-        Answer::Silence => usize::MAX,
-    }));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (tx, failures) = (tx.clone(), failures.clone());
-            tokio::spawn(async move {
-                let svc = service_fn(move |req: http::Request<Incoming>| {
-                    let (tx, failures) = (tx.clone(), failures.clone());
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        let _ = tx.send(Received {
-                            headers: parts.headers,
-                            body,
-                        });
-                        if matches!(answer, Answer::Silence) {
-                            return Err("hang up");
-                        }
-                        let fail = failures
-                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                            .is_ok();
-                        let mut r = http::Response::new(Full::new(Bytes::new()));
-                        *r.status_mut() = if fail {
-                            http::StatusCode::INTERNAL_SERVER_ERROR
-                        } else {
-                            http::StatusCode::NO_CONTENT
-                        };
-                        Ok::<_, &str>(r)
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    (format!("http://127.0.0.1:{}/notify", addr.port()), rx)
-}
-
-async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Received>) -> Received {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("a callback within 5 s")
-        .expect("the receiver runs")
 }
 
 /// The sandbox's record of the notification for `event_type`, once finished.
@@ -201,7 +125,8 @@ async fn a_jsapi_order_is_paid_notified_queried_refunded_and_billed() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client().unwrap();
     let verifier = NotifyVerifier::new(client.certs().clone(), &sandbox.keys().apiv3_key).unwrap();
-    let (url, mut rx) = receiver(Answer::FailFirst(0)).await;
+    let (addr, mut rx) = receiver(Answer::FailFirst(0)).await;
+    let url = format!("http://{addr}/notify");
 
     let body = direct(&client, "LIFE00000001", 100, &url);
     let prepay: Prepay = client["v3/pay/transactions/jsapi"]
@@ -642,7 +567,8 @@ async fn notifications_are_delivered_again_until_acknowledged() {
     ];
     let mut ran = 0;
     for (no, answer, attempts, acknowledged) in cases {
-        let (url, mut rx) = receiver(answer).await;
+        let (addr, mut rx) = receiver(answer).await;
+        let url = format!("http://{addr}/notify");
         client["v3/pay/transactions/jsapi"]
             .post_async(Options::new().json(&direct(&client, no, 1, &url)))
             .await

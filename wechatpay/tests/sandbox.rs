@@ -3,19 +3,10 @@
 //!
 //! Each test starts its own sandbox, so tests share no orders and run in parallel.
 
-use std::{
-    convert::Infallible,
-    net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::{body::Incoming, service::service_fn};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use wechatpay::{
@@ -30,6 +21,9 @@ use wechatpay::{
     notify::{Notification, NotifyVerifier},
 };
 use wechatpay_sandbox::{Fault, Protocol, Sandbox, SandboxError, SandboxKeys, SigningMode, Stub};
+
+mod support;
+use support::receiver::{Answer, next, receiver};
 
 const APPID: &str = "wxd678efh567hg6787";
 const SERVICE_ID: &str = "2002000000000558128851361561536";
@@ -2119,64 +2113,6 @@ fn certificates_decrypt_to_the_platform_certificate_that_verifies_certificate_mo
 // 6. Callbacks
 // ---------------------------------------------------------------------------
 
-struct Received {
-    target: String,
-    headers: http::HeaderMap,
-    body: Bytes,
-}
-
-/// A loopback notify receiver: answers the first `failures` requests 500, then 204.
-async fn receiver(failures: usize) -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<Received>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let failures = Arc::new(AtomicUsize::new(failures));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let (tx, failures) = (tx.clone(), failures.clone());
-            tokio::spawn(async move {
-                let svc = service_fn(move |req: http::Request<Incoming>| {
-                    let (tx, failures) = (tx.clone(), failures.clone());
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        let _ = tx.send(Received {
-                            target: format!("{} {}", parts.method, parts.uri),
-                            headers: parts.headers,
-                            body,
-                        });
-                        let fail = failures
-                            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                            .is_ok();
-                        let mut response = http::Response::new(Full::new(Bytes::new()));
-                        *response.status_mut() = if fail {
-                            http::StatusCode::INTERNAL_SERVER_ERROR
-                        } else {
-                            http::StatusCode::NO_CONTENT
-                        };
-                        Ok::<_, Infallible>(response)
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-            });
-        }
-    });
-    (addr, rx)
-}
-
-async fn next_callback(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Received>) -> Received {
-    tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("a callback within 5 s")
-        .expect("the receiver is running")
-}
-
 async fn delivered(sandbox: &Sandbox, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(5);
     while sandbox.callbacks_delivered() < n && Instant::now() < deadline {
@@ -2189,7 +2125,7 @@ async fn delivered(sandbox: &Sandbox, n: usize) {
 async fn callbacks_are_signed_encrypted_and_verifiable() {
     let (sandbox, client) = start_async().await;
     let keys = sandbox.keys().clone();
-    let (addr, mut rx) = receiver(0).await;
+    let (addr, mut rx) = receiver(Answer::FailFirst(0)).await;
     let no = "CALLBACK00001";
     let notify_url = format!("http://127.0.0.1:{}/notify?from=sandbox", addr.port());
     let r = client[DIRECT]
@@ -2203,7 +2139,7 @@ async fn callbacks_are_signed_encrypted_and_verifiable() {
     );
 
     sandbox.user_confirm(no).unwrap();
-    let confirmed = next_callback(&mut rx).await;
+    let confirmed = next(&mut rx).await;
     let complete = complete_model(39900);
     let r = client
         .chain(&action(DIRECT, "complete"))
@@ -2211,7 +2147,7 @@ async fn callbacks_are_signed_encrypted_and_verifiable() {
         .await;
     ok(r);
     sandbox.user_pay(no).unwrap();
-    let paid = next_callback(&mut rx).await;
+    let paid = next(&mut rx).await;
     delivered(&sandbox, 2).await;
 
     for c in [&confirmed, &paid] {
@@ -2308,9 +2244,9 @@ async fn callbacks_are_signed_encrypted_and_verifiable() {
 async fn callbacks_are_retried_until_answered_2xx() {
     let (sandbox, client) = start_async().await;
     // Fails once, then accepts.
-    let (flaky, mut flaky_rx) = receiver(1).await;
+    let (flaky, mut flaky_rx) = receiver(Answer::FailFirst(1)).await;
     // Always fails.
-    let (broken, mut broken_rx) = receiver(usize::MAX).await;
+    let (broken, mut broken_rx) = receiver(Answer::FailFirst(usize::MAX)).await;
     for (no, addr) in [("RETRY0000001", flaky), ("RETRY0000002", broken)] {
         let url = format!("http://127.0.0.1:{}/notify", addr.port());
         ok(client[DIRECT]
@@ -2318,8 +2254,8 @@ async fn callbacks_are_retried_until_answered_2xx() {
             .await);
         sandbox.user_confirm(no).unwrap();
     }
-    let first = next_callback(&mut flaky_rx).await;
-    let retry = next_callback(&mut flaky_rx).await;
+    let first = next(&mut flaky_rx).await;
+    let retry = next(&mut flaky_rx).await;
     assert_eq!(first.body, retry.body, "the same notification again");
     let verifier = NotifyVerifier::new(client.certs().clone(), &sandbox.keys().apiv3_key).unwrap();
     assert_eq!(
@@ -2332,7 +2268,7 @@ async fn callbacks_are_retried_until_answered_2xx() {
 
     // Three attempts in all, then it gives up.
     for _ in 0..3 {
-        next_callback(&mut broken_rx).await;
+        next(&mut broken_rx).await;
     }
     delivered(&sandbox, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -2346,7 +2282,7 @@ async fn callbacks_are_retried_until_answered_2xx() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbacks_never_go_to_non_loopback_urls() {
     let (sandbox, client) = start_async().await;
-    let (addr, mut rx) = receiver(0).await;
+    let (addr, mut rx) = receiver(Answer::FailFirst(0)).await;
     let port = addr.port();
     let elsewhere = [
         NOWHERE.to_string(),
@@ -2385,7 +2321,7 @@ async fn callbacks_never_go_to_non_loopback_urls() {
         .post_async(Options::new().json(&create_model("LOOPBACK0001", true, &url)))
         .await);
     sandbox.user_confirm("LOOPBACK0001").unwrap();
-    let only = next_callback(&mut rx).await;
+    let only = next(&mut rx).await;
     let verifier = NotifyVerifier::new(client.certs().clone(), &sandbox.keys().apiv3_key).unwrap();
     assert_eq!(
         verifier.handle(&only.headers, &only.body).unwrap().resource["out_order_no"],

@@ -3,6 +3,8 @@
 //! WeChat Pay the tests talk to, so signing and checking live in one place.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use serde_json::{Map, Value};
 use wechatpay::{
     Builder,
