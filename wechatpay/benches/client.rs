@@ -133,13 +133,15 @@ fn main() {
     let message = "GET\n/v3/certificates\n1700000000\nnonce\n\n";
     let signature = platform.sign(message).unwrap();
 
-    let mut server = Command::new(std::env::current_exe().unwrap())
-        .env("WECHATPAY_BENCH_SANDBOX", "1")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("a second copy of this bench, serving the sandbox");
+    let mut server = Server(
+        Command::new(std::env::current_exe().unwrap())
+            .env("WECHATPAY_BENCH_SANDBOX", "1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("a second copy of this bench, serving the sandbox"),
+    );
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
+    BufReader::new(server.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let base_uri = line.trim().trim_start_matches("listening on ").to_string();
@@ -148,12 +150,15 @@ fn main() {
         .trim_end_matches('/')
         .to_string();
 
+    let platform_cert = PublicKey::from_pem(&keys.platform_cert_pem).unwrap();
     let builder = || {
         Builder::new()
             .mchid(&keys.mchid)
             .serial(&keys.serial)
             .private_key(merchant.clone())
             .cert(&keys.public_key_id, platform_public.clone())
+            // The listing is signed with the platform certificate, as WeChat Pay signs it.
+            .cert(&keys.platform_cert_serial, platform_cert.clone())
             .base_uri(&base_uri)
     };
     let client = builder().build().unwrap();
@@ -261,6 +266,14 @@ fn main() {
             f.cpu() - floor - bare.cpu()
         );
     }
-    let _ = server.kill();
-    let _ = server.wait();
+}
+
+/// The server process, stopped however the bench ends (a panic included).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
