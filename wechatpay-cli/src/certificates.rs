@@ -51,7 +51,9 @@ fn no_platform_certificates(e: &wechatpay::Error) -> bool {
         .is_some_and(|a| a.status() == 404 || a.status() == 403)
 }
 
-pub fn download(args: &DownloadArgs) -> Result<(), CliError> {
+/// Downloads, writes each `wechatpay_<SERIAL>.pem`, and says what it wrote
+/// as PHP's downloader does.
+pub fn download(args: &DownloadArgs) -> Result<String, CliError> {
     let mut builder = Builder::new()
         .mchid(&args.mchid)
         .serial(&args.serial)
@@ -84,16 +86,19 @@ pub fn download(args: &DownloadArgs) -> Result<(), CliError> {
         })?;
     std::fs::create_dir_all(&args.output)
         .map_err(|e| CliError::io(format!("cannot create {}", args.output.display()), e))?;
+    let mut report = String::new();
     for (i, c) in certs.iter().enumerate() {
         let path = args.output.join(format!("wechatpay_{}.pem", c.serial_no));
         std::fs::write(&path, c.certificate.to_pem())
             .map_err(|e| CliError::io(format!("cannot write {}", path.display()), e))?;
-        println!("Certificate #{i} {{");
-        println!("    Serial Number: {}", c.serial_no);
-        println!("    Not Before: {}", c.effective_time);
-        println!("    Not After: {}", c.expire_time);
-        println!("    Saved to: {}", path.display());
-        println!("}}");
+        report.push_str(&format!(
+            "Certificate #{i} {{\n    Serial Number: {}\n    Not Before: {}\n    \
+             Not After: {}\n    Saved to: {}\n}}\n",
+            c.serial_no,
+            c.effective_time,
+            c.expire_time,
+            path.display()
+        ));
     }
-    Ok(())
+    Ok(report)
 }

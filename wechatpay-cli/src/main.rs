@@ -14,6 +14,8 @@
 //! Only a verified answer is printed to stdout; an error answer goes to
 //! stderr, marked unverified when its signature did not check out.
 
+#![deny(missing_docs)]
+
 mod certificates;
 mod config;
 mod error;
@@ -87,6 +89,14 @@ enum NotifyCommand {
     Decrypt(notify::NotifyArgs),
 }
 
+/// Writes `text` to stdout; a reader that has gone (`| head`) is no error
+/// of this command's.
+fn stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 fn fail(e: &CliError) -> ExitCode {
     // One line, for scripts and logs.
     eprintln!("wechatpay: {}", e.to_string().replace('\n', " "));
@@ -133,14 +143,20 @@ fn main() -> ExitCode {
         Command::Certificates {
             command: CertificatesCommand::Download(args),
         } => match certificates::download(&args) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(report) => {
+                stdout(&report);
+                ExitCode::SUCCESS
+            }
             Err(e) => fail(&e),
         },
         Command::Notify {
             command: NotifyCommand::Decrypt(args),
         } => match notify::run(&args) {
             Ok(v) => {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                stdout(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                ));
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e),

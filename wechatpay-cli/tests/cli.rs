@@ -826,6 +826,26 @@ fn certificates_download_works_against_the_sandbox_as_started_by_default() {
     let shipped = std::fs::read_to_string(s.file("platform_cert.pem")).unwrap();
     assert_eq!(written.trim(), shipped.trim());
     assert!(!text(&out.stderr).contains(&s.get("apiv3_key")));
+
+    // Piped into a reader that has gone (`| head -0`): still a success.
+    let mut cmd = wechatpay();
+    s.v3(&mut cmd);
+    let mut child = cmd
+        .args(["certificates", "download", "-o"])
+        .arg(s.file("again"))
+        .env("WECHATPAY_APIV3_KEY", s.get("apiv3_key"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let gone = child.wait_with_output().unwrap();
+    assert_exit(&gone, 0);
+    assert!(
+        s.file("again")
+            .join(format!("wechatpay_{serial}.pem"))
+            .exists()
+    );
 }
 
 #[test]
