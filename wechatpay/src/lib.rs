@@ -168,3 +168,8 @@ const _: () = {
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// The porting guide's examples, run against the sandbox as doctests so
+/// that what it tells a porting team stays true; only under `cfg(doctest)`.
+#[doc = include_str!("../../docs/porting-from-php.md")]
+#[cfg(doctest)]
+pub struct PortingGuideDoctests;
