@@ -3,6 +3,8 @@
 //! ```text
 //! wechatpay request GET v3/certificates
 //! wechatpay request --debug POST v2/pay/micropay '{"xml":{"appid":"wx…","mch_id":"1900000001",…}}'
+//! wechatpay request --p12 apiclient_cert.p12 POST v2/secapi/pay/refund '{"security":true,"xml":{…}}'
+//! wechatpay request --proxy http://proxy.internal:3128 GET v3/certificates
 //! wechatpay request POST 'v3/payscore/serviceorder/{out_order_no}/sync' '{"out_order_no":"A1","json":{…}}'
 //! wechatpay certificates download -k APIV3KEY -m MCHID -f apiclient_key.pem -s SERIAL -o .
 //! wechatpay notify decrypt --timestamp … --nonce … --serial … --signature … < body.json
