@@ -1010,3 +1010,28 @@ fn proxy_flag_sends_calls_through_the_proxy() {
         "only the proxied calls arrived"
     );
 }
+
+#[test]
+fn help_never_echoes_a_secret_from_the_environment() {
+    for args in [
+        &["request", "--help"][..],
+        &["certificates", "download", "--help"],
+    ] {
+        let out = wechatpay()
+            .args(args)
+            .env("WECHATPAY_SECRET", "s3cret-apiv2-value")
+            .env("WECHATPAY_APIV3_KEY", "s3cret-apiv3-value")
+            .env(
+                "WECHATPAY_PROXY",
+                "http://alice:s3cret-proxy@127.0.0.1:3128",
+            )
+            .env("WECHATPAY_MCHID", "1900000001")
+            .output()
+            .unwrap();
+        assert_exit(&out, 0);
+        let help = text(&out.stdout);
+        assert!(!help.contains("s3cret"), "{help}");
+        // Settings that are not secret still show, to help a user check them.
+        assert!(help.contains("WECHATPAY_MCHID=1900000001"), "{help}");
+    }
+}
