@@ -33,7 +33,12 @@ pub fn run(
             _ => {}
         }
     }
-    if options.get("security") == Some(&Value::Bool(true)) && !creds.has_client_certificate() {
+    // APIv2's `security: true` (the library reads it on `v2/…` templates only).
+    let v2 = template
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case("v2/"));
+    let secured = v2 && options.get("security") == Some(&Value::Bool(true));
+    if secured && !creds.has_client_certificate() {
         return Err(CliError::Usage(
             "`security: true` presents the merchant client certificate: give --p12 \
              (apiclient_cert.p12) or --client-cert with --client-key"
