@@ -18,6 +18,13 @@ pub enum CliError {
     WeChatPay(wechatpay::Error),
     /// The sandbox could not start.
     Sandbox(wechatpay_sandbox::SandboxError),
+    /// A failure, with what to do about it.
+    Advised {
+        /// What failed.
+        error: Box<CliError>,
+        /// What to do instead.
+        advice: String,
+    },
 }
 
 impl CliError {
@@ -32,6 +39,7 @@ impl CliError {
     /// answer or callback failed verification, 1 anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Self::Advised { error, .. } => error.exit_code(),
             Self::Usage(_) => 2,
             Self::WeChatPay(e) if e.is_api() => 3,
             Self::WeChatPay(e) if e.is_verification() => 4,
@@ -52,6 +60,7 @@ impl fmt::Display for CliError {
             Self::Io { what, source } => write!(f, "{what}: {source}"),
             Self::WeChatPay(e) => write!(f, "{e}"),
             Self::Sandbox(e) => write!(f, "{e}"),
+            Self::Advised { error, advice } => write!(f, "{error}. {advice}"),
         }
     }
 }

@@ -2,6 +2,9 @@
 //!
 //! ```text
 //! wechatpay request GET v3/certificates
+//! wechatpay request --debug POST v2/pay/micropay '{"xml":{"appid":"wx…","mch_id":"1900000001",…}}'
+//! wechatpay request --p12 apiclient_cert.p12 POST v2/secapi/pay/refund '{"security":true,"xml":{…}}'
+//! wechatpay request --proxy http://proxy.internal:3128 GET v3/certificates
 //! wechatpay request POST 'v3/payscore/serviceorder/{out_order_no}/sync' '{"out_order_no":"A1","json":{…}}'
 //! wechatpay certificates download -k APIV3KEY -m MCHID -f apiclient_key.pem -s SERIAL -o .
 //! wechatpay notify decrypt --timestamp … --nonce … --serial … --signature … < body.json
@@ -12,6 +15,8 @@
 //! answered an error, 4 an answer failed verification, 1 anything else.
 //! Only a verified answer is printed to stdout; an error answer goes to
 //! stderr, marked unverified when its signature did not check out.
+
+#![deny(missing_docs)]
 
 mod certificates;
 mod config;
@@ -29,7 +34,12 @@ use error::CliError;
 #[command(
     name = "wechatpay",
     version,
-    about = "WeChat Pay from the command line"
+    about = "WeChat Pay from the command line",
+    after_help = "Exit status: 0 success, 2 usage or configuration error, 3 WeChat Pay answered \
+                  an error, 4 an answer failed verification, 1 anything else. Only a verified \
+                  answer is printed to stdout; error answers and --debug go to stderr.\n\n\
+                  Try it without an account: `wechatpay sandbox --keys-out ./sandbox-keys`, \
+                  then `. ./sandbox-keys/env.sh` in another shell."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,11 +52,17 @@ enum Command {
     Request {
         #[command(flatten)]
         credentials: config::Credentials,
+        /// Also print the signed request and the answer, as sent and
+        /// received, to stderr (the signature and `sign` redacted).
+        #[arg(long)]
+        debug: bool,
         /// GET, POST, PUT, PATCH or DELETE.
         method: String,
         /// The URI template, e.g. v3/payscore/serviceorder/{out_order_no}/sync.
         template: String,
-        /// The options map as JSON: path variables, json, query, headers…
+        /// The options map as JSON: path variables, json, query, headers,
+        /// xml (APIv2), security…
+        #[arg(value_name = "OPTIONS_JSON")]
         options: Option<String>,
     },
     /// Platform certificates.
@@ -75,6 +91,14 @@ enum NotifyCommand {
     Decrypt(notify::NotifyArgs),
 }
 
+/// Writes `text` to stdout; a reader that has gone (`| head`) is no error
+/// of this command's.
+fn stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 fn fail(e: &CliError) -> ExitCode {
     // One line, for scripts and logs.
     eprintln!("wechatpay: {}", e.to_string().replace('\n', " "));
@@ -86,10 +110,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Request {
             credentials,
+            debug,
             method,
             template,
             options,
-        } => match request::run(&credentials, &method, &template, options.as_deref()) {
+        } => match request::run(&credentials, &method, &template, options.as_deref(), debug) {
             Ok(response) => {
                 request::print(&mut std::io::stdout(), &response);
                 ExitCode::SUCCESS
@@ -105,8 +130,13 @@ fn main() -> ExitCode {
                         } else {
                             "UNVERIFIED answer, do not trust"
                         };
-                        eprintln!("wechatpay: {mark}:");
-                        request::print(&mut std::io::stderr(), r);
+                        if debug {
+                            // `--debug` printed it as it arrived.
+                            eprintln!("wechatpay: {mark} (shown above)");
+                        } else {
+                            eprintln!("wechatpay: {mark}:");
+                            request::print(&mut std::io::stderr(), r);
+                        }
                     }
                 }
                 fail(&e)
@@ -115,14 +145,20 @@ fn main() -> ExitCode {
         Command::Certificates {
             command: CertificatesCommand::Download(args),
         } => match certificates::download(&args) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(report) => {
+                stdout(&report);
+                ExitCode::SUCCESS
+            }
             Err(e) => fail(&e),
         },
         Command::Notify {
             command: NotifyCommand::Decrypt(args),
         } => match notify::run(&args) {
             Ok(v) => {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                stdout(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                ));
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e),

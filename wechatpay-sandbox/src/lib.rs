@@ -49,6 +49,8 @@
 //! [`CALLBACK_ATTEMPTS`] attempts, 200 ms then 400 ms apart, each waiting
 //! [`CALLBACK_TIMEOUT`] for a 2xx ([`Sandbox::callbacks`] counts them).
 
+#![deny(missing_docs)]
+
 mod auth;
 mod bills;
 mod callbacks;

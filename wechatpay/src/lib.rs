@@ -25,6 +25,48 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Three styles, each blocking or async
+//! PHP's `$instance->v3->payscore->serviceorder->get(…)`,
+//! `$instance->chain('v3/payscore/serviceorder')->get(…)` and
+//! `$instance['v3/payscore/serviceorder']->get(…)`, and their `getAsync`
+//! twins, here against the sandbox (the `wechatpay-sandbox` crate):
+//!
+//! ```
+//! use serde_json::json;
+//! use wechatpay::{ResponseExt, chain};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = wechatpay_sandbox::Sandbox::start().await?;
+//! let client = sandbox.client()?; // what your Builder makes
+//! let query = json!({"query": {
+//!     "out_order_no": "1234323JKHDFE1243252",
+//!     "service_id": "2002000000000558128851361561536",
+//!     "appid": "wxd678efh567hg6787",
+//! }});
+//!
+//! // pure chain: `_out_order_no_` would become `{out_order_no}`, `merchantService` `merchant-service`
+//! let e = chain!(client.v3.payscore.serviceorder).get(query.clone()).unwrap_err();
+//! assert_eq!(e.api_error().unwrap().code(), Some("ORDER_NOT_EXIST"));
+//! // declarative: the template verbatim
+//! let e = client.chain("v3/payscore/serviceorder").get(query.clone()).unwrap_err();
+//! // index: the same node for the same literal
+//! let e = client["v3/payscore/serviceorder"].get(query.clone()).unwrap_err();
+//!
+//! // async, on your runtime; dropping the future cancels the call
+//! let e = chain!(client.v3.payscore.serviceorder).get_async(query.clone()).await.unwrap_err();
+//! let e = client.chain("v3/payscore/serviceorder").get_async(query.clone()).await.unwrap_err();
+//! let r = client["v3/certificates"].get_async(()).await?;
+//! assert!(r.json::<serde_json::Value>()?["data"].is_array());
+//! # Ok(()) }
+//! ```
+//!
+//! Porting PHP code name by name (promises, PSR-7 and Guzzle names,
+//! options, errors, APIv2, uploads) is the subject of
+//! `docs/porting-from-php.md`; `examples/` has a program for each
+//! Pay-Score endpoint, callbacks, uploads, sensitive fields, certificates
+//! and APIv2, each run against the sandbox with `cargo run --example NAME`.
+//!
 //! ## How a call flows
 //! options → [template](Chain::template) → request → the [middleware]
 //! stack (verifiers, then signers) → transport → answer. Nothing flows back.
@@ -61,7 +103,7 @@
 //! |---|---|---|
 //! | `rustcrypto` | no | RSA on the pure-Rust `rsa` crate instead of aws-lc-rs |
 //! | `tracing` | no | a span a call (`wechatpay.request`) and events for retries, failovers and certificate refreshes |
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod bills;
 mod builder;
@@ -125,3 +167,9 @@ const _: () = {
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The porting guide's examples, run against the sandbox as doctests so
+/// that what it tells a porting team stays true; only under `cfg(doctest)`.
+#[doc = include_str!("../../docs/porting-from-php.md")]
+#[cfg(doctest)]
+pub struct PortingGuideDoctests;

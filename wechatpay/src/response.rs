@@ -20,6 +20,16 @@ use crate::{Error, Response};
 pub trait ResponseExt {
     /// The body as `T`, or a decode error ([`Error::is_decode`]) naming `T`
     /// and what did not fit.
+    ///
+    /// ```
+    /// use wechatpay::ResponseExt;
+    /// let r: wechatpay::Response = http::Response::new(bytes::Bytes::from_static(br#"{"state":"DOING"}"#));
+    /// let any: serde_json::Value = r.json()?;
+    /// assert_eq!(any["state"], "DOING");
+    /// let e = r.json::<Vec<String>>().unwrap_err();
+    /// assert!(e.is_decode() && e.to_string().contains("Vec"));
+    /// # Ok::<(), wechatpay::Error>(())
+    /// ```
     fn json<T: DeserializeOwned>(&self) -> Result<T, Error>;
 
     /// The body as UTF-8 text (lossy), e.g. for logging.

@@ -58,7 +58,7 @@ pub(super) fn parse_complete(
     }
     let time_range = o
         .opt_obj("time_range")?
-        .map(|t| parse_time_range(&t, false))
+        .map(|t| parse_time_range(&t, false, flavor))
         .transpose()?;
     let location = parse_location(o, false)?;
     o.opt_bool("profit_sharing")?;

@@ -7,8 +7,8 @@ use wechatpay::models::payscore::{
 
 use super::{
     Reply,
-    routes::Ctx,
-    time::parse_compact,
+    routes::{Ctx, Flavor},
+    time::{parse_compact, parse_rfc3339},
     validate::{Obj, check_len, missing, param_error},
 };
 
@@ -111,31 +111,37 @@ pub(super) fn parse_risk_fund(o: &Obj) -> Result<RiskFund, Reply> {
 }
 
 /// On create `start_time` is required and may be `OnAccept`; on complete both times are
-/// optional and must be real times.
-pub(super) fn parse_time_range(o: &Obj, create: bool) -> Result<TimeRange, Reply> {
+/// optional and must be real times: `yyyyMMddHHmmss`, or for the overseas forms (whose
+/// pages write `2019-11-11T16:24:05+08:00`) RFC 3339 too.
+pub(super) fn parse_time_range(o: &Obj, create: bool, flavor: Flavor) -> Result<TimeRange, Reply> {
+    let rfc3339 = flavor == Flavor::Oversea;
+    let longest = if rfc3339 { 64 } else { 14 };
     let start_time = if create {
-        Some(o.req_str("start_time", 1, 14)?)
+        Some(o.req_str("start_time", 1, longest)?)
     } else {
-        o.opt_str("start_time", 1, 14)?
+        o.opt_str("start_time", 1, longest)?
     };
-    let end_time = o.opt_str("end_time", 1, 14)?;
+    let end_time = o.opt_str("end_time", 1, longest)?;
+    let form = if rfc3339 {
+        "yyyyMMddHHmmss or RFC 3339"
+    } else {
+        "yyyyMMddHHmmss"
+    };
+    let parse = |t: &str| parse_compact(t).or_else(|| rfc3339.then(|| parse_rfc3339(t)).flatten());
     let start = match start_time.as_deref() {
         Some("OnAccept") if create => None,
-        Some(s) => Some(parse_compact(s).ok_or_else(|| {
+        Some(s) => Some(parse(s).ok_or_else(|| {
             param_error(if create {
-                "time_range.start_time must be yyyyMMddHHmmss or OnAccept"
+                format!("time_range.start_time must be {form} or OnAccept")
             } else {
-                "time_range.start_time must be yyyyMMddHHmmss"
+                format!("time_range.start_time must be {form}")
             })
         })?),
         None => None,
     };
     let end = end_time
         .as_deref()
-        .map(|e| {
-            parse_compact(e)
-                .ok_or_else(|| param_error("time_range.end_time must be yyyyMMddHHmmss"))
-        })
+        .map(|e| parse(e).ok_or_else(|| param_error(format!("time_range.end_time must be {form}"))))
         .transpose()?;
     if start.zip(end).is_some_and(|(s, e)| e < s) {
         return Err(param_error(

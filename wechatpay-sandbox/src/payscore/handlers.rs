@@ -45,7 +45,7 @@ impl PayScore {
         let post_payments = parse_payments(&o, false)?;
         let post_discounts = parse_discounts(&o, true, false)?;
         let time_range_obj = o.req_obj("time_range")?;
-        let time_range = parse_time_range(&time_range_obj, true)?;
+        let time_range = parse_time_range(&time_range_obj, true, ctx.flavor)?;
         let location = parse_location(&o, true)?;
         let risk_fund = parse_risk_fund(&o.req_obj("risk_fund")?)?;
         let attach = o.opt_str("attach", 1, 256)?;

@@ -1159,6 +1159,48 @@ fn oversea_sync_accepts_both_paid_time_forms() {
 }
 
 #[test]
+fn oversea_time_ranges_take_rfc3339_as_their_pages_write_them() {
+    let mut ps = PayScore::new();
+    let rfc =
+        json!({"start_time": "2019-11-11T16:24:05+08:00", "end_time": "2019-11-11T18:24:05+08:00"});
+    let mut b = partner_create_body("OVERSEA_RFC1");
+    b["currency"] = json!("HKD");
+    b["time_range"] = rfc.clone();
+    let r = post(&mut ps, "/v3/payscore/oversea/partner/serviceorder", b);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        r.body.unwrap()["time_range"]["start_time"],
+        "2019-11-11T16:24:05+08:00"
+    );
+    ps.user_confirm(MCH, "OVERSEA_RFC1", NOW).unwrap();
+    let complete = json!({"service_id": SID, "sub_mchid": SUB, "currency": "HKD",
+        "post_payments": [{"name": "租借费", "amount": 1}], "total_amount": 1,
+        "time_range": {"end_time": "2019-11-11T18:24:05+08:00"}});
+    let r = post(
+        &mut ps,
+        "/v3/payscore/oversea/partner/serviceorder/OVERSEA_RFC1/complete",
+        complete,
+    );
+    assert_eq!(r, Reply::no_content());
+    // The direct and partner forms keep yyyyMMddHHmmss, as their pages say.
+    for path in [
+        "/v3/payscore/serviceorder",
+        "/v3/payscore/partner/serviceorder",
+    ] {
+        let mut b = partner_create_body("DIRECT_RFC1");
+        b["time_range"] = rfc.clone();
+        let r = post(&mut ps, path, b);
+        assert_err(&r, 400, "PARAM_ERROR", "time_range.start_time");
+    }
+    // Neither form: refused, naming both.
+    let mut b = partner_create_body("OVERSEA_RFC2");
+    b["currency"] = json!("HKD");
+    b["time_range"] = json!({"start_time": "2019/11/11 16:24:05"});
+    let r = post(&mut ps, "/v3/payscore/oversea/partner/serviceorder", b);
+    assert_err(&r, 400, "PARAM_ERROR", "yyyyMMddHHmmss or RFC 3339");
+}
+
+#[test]
 fn seed_request_bodies_are_accepted() {
     // create, then query as the seed does (query_id= empty).
     let mut ps = PayScore::new();

@@ -21,10 +21,18 @@ use crate::{Client, Error, middleware::BoxFuture, runtime};
 /// The least time between two refetches a merchant's unknown serials
 /// trigger: a flood of answers naming a serial nobody lists does not become
 /// a flood of downloads.
+///
+/// ```
+/// assert_eq!(wechatpay::certificates::MIN_REFETCH_INTERVAL.as_secs(), 60);
+/// ```
 pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How often a merchant without platform certificates (public-key mode
 /// only) is checked again.
+///
+/// ```
+/// assert_eq!(wechatpay::certificates::NO_CERTIFICATES_RECHECK.as_secs(), 24 * 3600);
+/// ```
 pub const NO_CERTIFICATES_RECHECK: Duration = Duration::from_secs(24 * 3600);
 
 /// How a background refresh is doing.

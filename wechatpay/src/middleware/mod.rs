@@ -83,6 +83,27 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// ```
 pub trait Middleware: Send + Sync + 'static {
     /// Handles `request`, usually by calling `next.run(request)` once or more.
+    /// A layer may also answer by itself, without sending:
+    ///
+    /// ```
+    /// use wechatpay::middleware::{BoxFuture, Middleware, Next, Request};
+    /// use wechatpay::{Error, Response};
+    ///
+    /// /// Refuses every call in a maintenance window, before anything is sent.
+    /// struct Maintenance;
+    ///
+    /// impl Middleware for Maintenance {
+    ///     fn handle<'a>(&'a self, _: Request, _: Next<'a>) -> BoxFuture<'a, Result<Response, Error>> {
+    ///         Box::pin(async { Err(Error::custom("payments are paused for maintenance")) })
+    ///     }
+    /// }
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    /// let client = sandbox.client_builder()?.middleware(Maintenance).build()?;
+    /// let e = client.chain("v3/certificates").get(()).unwrap_err();
+    /// assert!(e.is_custom() && e.is_before_send());
+    /// assert!(sandbox.requests().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn handle<'a>(
         &'a self,
         request: Request,

@@ -34,8 +34,17 @@ use crate::{Error, Response, request::Request, trace};
 /// The first pause; each next one doubles, with jitter.
 const FIRST_PAUSE: Duration = Duration::from_millis(100);
 /// The longest single pause, `Retry-After` included.
+///
+/// ```
+/// assert_eq!(wechatpay::middleware::retry::MAX_PAUSE.as_secs(), 2);
+/// ```
 pub const MAX_PAUSE: Duration = Duration::from_secs(2);
 /// The most all pauses of one call add up to.
+///
+/// ```
+/// use wechatpay::middleware::retry::{MAX_PAUSE, MAX_TOTAL_PAUSE};
+/// assert!(MAX_TOTAL_PAUSE >= MAX_PAUSE);
+/// ```
 pub const MAX_TOTAL_PAUSE: Duration = Duration::from_secs(5);
 /// Consecutive failures of the primary host that open the breaker.
 const BREAKER_FAILURES: u32 = 3;

@@ -33,7 +33,33 @@ use crate::{
 /// }
 /// ```
 pub trait MessageSigner: Send + Sync + 'static {
-    /// The base64 RSA-SHA256 signature of `message`.
+    /// The base64 RSA-SHA256 signature of `message`. An error fails the
+    /// call before anything is sent.
+    ///
+    /// ```
+    /// use wechatpay::middleware::{BoxFuture, MessageSigner};
+    /// # let sandbox = wechatpay_sandbox::Sandbox::start_blocking()?;
+    ///
+    /// struct Remote(wechatpay::crypto::PrivateKey);
+    ///
+    /// impl MessageSigner for Remote {
+    ///     fn sign<'a>(&'a self, message: &'a str) -> BoxFuture<'a, Result<String, wechatpay::Error>> {
+    ///         // An HSM or a signing service would be asked here.
+    ///         Box::pin(async move { Ok(self.0.sign(message)?) })
+    ///     }
+    /// }
+    /// let key = wechatpay::crypto::PrivateKey::from_pem(&sandbox.keys().merchant_private_key_pem)?;
+    /// let client = wechatpay::Builder::new()
+    ///     .mchid(&sandbox.keys().mchid)
+    ///     .serial(&sandbox.keys().serial)
+    ///     .signer(Remote(key))
+    ///     .cert(&sandbox.keys().public_key_id, wechatpay::crypto::PublicKey::from_pem(&sandbox.keys().platform_public_key_pem)?)
+    ///     .cert(&sandbox.keys().platform_cert_serial, wechatpay::crypto::PublicKey::from_pem(&sandbox.keys().platform_cert_pem)?)
+    ///     .base_uri(sandbox.base_uri())
+    ///     .build()?;
+    /// assert_eq!(client.chain("v3/certificates").get(())?.status(), 200);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn sign<'a>(&'a self, message: &'a str) -> BoxFuture<'a, Result<String, Error>>;
 }
 

@@ -163,7 +163,8 @@ pub(crate) fn prepare(
     let connect_timeout = seconds_of(&options, "connect_timeout")?;
     if !is_v2 && !defaults.has_v3 {
         return Err(Error::config(format!(
-            "`{}` is an APIv3 endpoint and this client is configured for APIv2 only (give              serial, private_key and cert for APIv3)",
+            "`{}` is an APIv3 endpoint and this client is configured for APIv2 only (give \
+             serial, private_key and cert for APIv3)",
             template.source()
         )));
     }
@@ -284,7 +285,10 @@ fn check_keys(options: &Options, template: &Template) -> Result<(), Error> {
         .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
     if multipart && options.upload_part().is_none() {
         return Err(Error::options(
-            "a media upload given as `body` and a multipart `Content-Type` (PHP's              `$media->getStream()` shape) would send the file as text and sign the whole body;              use `MediaUtil::from_path(..)?.options()`, which sends the file's bytes and signs              the meta JSON as WeChat Pay requires",
+            "a media upload given as `body` and a multipart `Content-Type` (PHP's \
+             `$media->getStream()` shape) would send the file as text and sign the whole body; \
+             use `MediaUtil::from_path(..)?.options()`, which sends the file's bytes and signs \
+             the meta JSON as WeChat Pay requires",
         ));
     }
     Ok(())
