@@ -9,7 +9,7 @@
 //! to the fen. The digest is over the CSV before compression, as the bill
 //! pages say. A download link holds for five minutes, as WeChat Pay's.
 
-use std::{collections::BTreeMap, io::Write as _};
+use std::io::Write as _;
 
 use serde_json::json;
 use sha1::{Digest, Sha1};
@@ -18,7 +18,7 @@ use crate::{
     query::parse_query,
     reply::Reply,
     time::{fmt_rfc3339, parse_rfc3339},
-    transactions::{Ctx, Order, Transactions},
+    transactions::{BillFile, Ctx, Order, Transactions},
     validate::{missing, param_error},
 };
 
@@ -32,18 +32,6 @@ const TRADE_SUMMARY: &str =
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
 const FLOW_HEADER: &str = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,资金变更提交申请人,备注,业务凭证号";
 const FLOW_SUMMARY: &str = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额";
-
-/// Files handed out, by token.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct BillFiles {
-    files: BTreeMap<String, BillFile>,
-}
-
-#[derive(Debug, Clone)]
-struct BillFile {
-    body: Vec<u8>,
-    created: i64,
-}
 
 /// `fen` as yuan: `123` → `1.23`, `-5` → `-0.05`.
 fn yuan(fen: i64) -> String {

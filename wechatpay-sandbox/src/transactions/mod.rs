@@ -70,22 +70,19 @@ use serde_json::{Value, json};
 
 mod create;
 mod order;
+mod refund;
 
 pub(crate) use create::{check_notify_url, check_out_trade_no};
-pub(crate) use order::{Order, TradeState};
+pub(crate) use order::{Key, Order, TradeState};
+pub(crate) use refund::Refund;
 
 use crate::{
-    bills::BillFiles,
     query::{parse_query, percent_decode},
-    refunds::Refund,
     reply::Reply,
     time::fmt_compact,
     validate::{Obj, missing, parse_body},
 };
 use order::Kind;
-
-/// (mchid, sub_mchid or `""`, out_trade_no)
-pub(crate) type Key = (String, String, String);
 
 /// Where bills are said to be downloaded from by default, as WeChat Pay answers.
 const DEFAULT_BASE: &str = "https://api.mch.weixin.qq.com/";
@@ -179,6 +176,19 @@ impl Ctx<'_> {
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     }
+}
+
+/// Bill files handed out (`crate::bills` writes them), by download token.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BillFiles {
+    pub(crate) files: BTreeMap<String, BillFile>,
+}
+
+/// One bill file and when its link was handed out.
+#[derive(Debug, Clone)]
+pub(crate) struct BillFile {
+    pub(crate) body: Vec<u8>,
+    pub(crate) created: i64,
 }
 
 /// Orders, refunds and bill files of every merchant the sandbox serves.

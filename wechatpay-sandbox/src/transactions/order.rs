@@ -7,6 +7,9 @@ use wechatpay::models::transactions::{Payer, Transaction, TransactionAmount, Tra
 
 use crate::time::fmt_rfc3339;
 
+/// An order's key: (mchid, sub_mchid or `""`, out_trade_no).
+pub(crate) type Key = (String, String, String);
+
 /// The four ways to pay, as the path names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
