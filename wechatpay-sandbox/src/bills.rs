@@ -328,10 +328,8 @@ impl Transactions {
             csv.into_bytes()
         };
         let token = format!("SANDBOX{:012}{}", self.next_id(), &hash[..8]);
-        self.bills
-            .files
-            .retain(|_, f| ctx.now - f.created <= LINK_SECS);
-        self.bills.files.insert(
+        self.bills.retain(|_, f| ctx.now - f.created <= LINK_SECS);
+        self.bills.insert(
             token.clone(),
             BillFile {
                 body,
@@ -362,7 +360,7 @@ impl Transactions {
             .find(|(k, _)| k == "token")
             .map(|(_, v)| v.as_str())
             .ok_or_else(|| missing("token"))?;
-        match self.bills.files.get(token) {
+        match self.bills.get(token) {
             Some(f) if now_unix - f.created <= LINK_SECS => Ok(f.body.clone()),
             _ => Err(param_error(
                 "token is unknown or expired (a download link lasts 5 minutes)",

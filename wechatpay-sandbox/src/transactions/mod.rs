@@ -178,13 +178,7 @@ impl Ctx<'_> {
     }
 }
 
-/// Bill files handed out (`crate::bills` writes them), by download token.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct BillFiles {
-    pub(crate) files: BTreeMap<String, BillFile>,
-}
-
-/// One bill file and when its link was handed out.
+/// One bill file (`crate::bills` writes it) and when its link was handed out.
 #[derive(Debug, Clone)]
 pub(crate) struct BillFile {
     pub(crate) body: Vec<u8>,
@@ -201,7 +195,8 @@ pub(crate) struct BillFile {
 pub struct Transactions {
     pub(crate) orders: BTreeMap<Key, Order>,
     pub(crate) refunds: BTreeMap<Key, Refund>,
-    pub(crate) bills: BillFiles,
+    /// Bill files handed out, by download token.
+    pub(crate) bills: BTreeMap<String, BillFile>,
     /// The base URI bill `download_url`s point at: the sandbox's own.
     pub(crate) base: String,
     counter: u64,
@@ -232,7 +227,7 @@ impl Transactions {
         Self {
             orders: BTreeMap::new(),
             refunds: BTreeMap::new(),
-            bills: BillFiles::default(),
+            bills: BTreeMap::new(),
             base: base.to_string(),
             counter: 0,
         }

@@ -12,7 +12,7 @@ use crate::time::fmt_rfc3339;
 /// Where the money goes back to, as WeChat Pay words it for change (零钱).
 const RECEIVED_BY: &str = "支付用户零钱";
 
-/// One refund of an order, keyed by its merchant and `out_refund_no`.
+/// One refund of an order, kept under (mchid, sub_mchid or `""`, `out_refund_no`).
 #[derive(Debug, Clone)]
 pub(crate) struct Refund {
     pub(crate) order: Key,
